@@ -1,0 +1,101 @@
+/** Scripted behaviours of the emulator: faults, delays and canned usage that tests inject for coming calls. */
+import type { BedrockErrorType, StreamExceptionType } from '../aws/bedrock-errors';
+import type { EmulatedUsage } from './model-responses';
+
+/** The operations the emulator serves, named as in the request path. */
+export type EmulatedOperation =
+  | 'invoke'
+  | 'invoke-with-response-stream'
+  | 'converse'
+  | 'converse-stream'
+  | 'count-tokens'
+  | 'apply-guardrail';
+
+/** Operations whose answer is an event stream. */
+export const STREAMING_OPERATIONS: ReadonlySet<EmulatedOperation> = new Set(['invoke-with-response-stream', 'converse-stream']);
+
+/**
+ * What the emulator does on the next matching call(s). Every field is optional and they combine:
+ * `{ firstByteDelayMs: 200, streamException: { type: 'throttlingException', afterFrames: 2 } }`.
+ */
+export interface Behaviour {
+  /** Which calls it applies to. Default: any authenticated call. */
+  readonly match?: {
+    readonly operation?: EmulatedOperation | readonly EmulatedOperation[];
+    /** The model id as Bedrock sees it (percent-decoded), or the guardrail id for ApplyGuardrail. */
+    readonly modelId?: string;
+  };
+  /** How many calls it applies to. Default 1; `Infinity` for every call until {@link BedrockEmulator.reset}. */
+  readonly times?: number;
+  /** Answer with this error instead of a result (Bedrock's format; status from the error type unless given). */
+  readonly error?: {
+    readonly type: BedrockErrorType;
+    readonly message?: string;
+    readonly status?: number;
+    /** Sent as a `retry-after` header. */
+    readonly retryAfterSeconds?: number;
+  };
+  /** Wait before sending the response head (time to first byte). */
+  readonly firstByteDelayMs?: number;
+  /** Wait between stream frames. */
+  readonly chunkDelayMs?: number;
+  /**
+   * Streams only: after `afterFrames` frames (default 0), send this exception frame and end the stream.
+   * Bedrock never sends `modelTimeoutException` on ConverseStream; the emulator sends whatever it is told.
+   */
+  readonly streamException?: {
+    readonly type: StreamExceptionType;
+    readonly message?: string;
+    readonly afterFrames?: number;
+  };
+  /**
+   * Destroy the connection. Streams: after `afterFrames` whole frames (default 0), or in the middle of the next
+   * frame with `midFrame`. Other operations: before anything is sent.
+   */
+  readonly cutConnection?: { readonly afterFrames?: number; readonly midFrame?: boolean };
+  /** Streams only: after `afterFrames` frames (default 0), send a frame with a bad checksum and end the stream. */
+  readonly corruptFrame?: { readonly afterFrames?: number };
+  /** The model's answer. Streams send one delta frame per word. */
+  readonly replyText?: string;
+  /** Token counts to report instead of the estimate. */
+  readonly usage?: Partial<EmulatedUsage>;
+}
+
+interface QueuedBehaviour {
+  readonly behaviour: Behaviour;
+  remaining: number;
+}
+
+/** Injected behaviours, consumed in order by the calls they match. */
+export class BehaviourQueue {
+  private queued: QueuedBehaviour[] = [];
+
+  add(behaviour: Behaviour): void {
+    const times = behaviour.times ?? 1;
+    if (!(times > 0)) throw new RangeError(`times must be positive, got ${times}`);
+    this.queued.push({ behaviour, remaining: times });
+  }
+
+  /** The first behaviour matching the call, counted as used; undefined when none applies. */
+  take(operation: EmulatedOperation, modelId: string | undefined): Behaviour | undefined {
+    const index = this.queued.findIndex(({ behaviour: { match } }) => {
+      if (!match) return true;
+      const operations = typeof match.operation === 'string' ? [match.operation] : match.operation;
+      if (operations && !operations.includes(operation)) return false;
+      return match.modelId === undefined || match.modelId === modelId;
+    });
+    const entry = this.queued[index];
+    if (!entry) return undefined;
+    entry.remaining -= 1;
+    if (entry.remaining <= 0) this.queued.splice(index, 1);
+    return entry.behaviour;
+  }
+
+  clear(): void {
+    this.queued = [];
+  }
+
+  get size(): number {
+    return this.queued.length;
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * Verifies a request's SigV4 signature the way AWS does, computing the expected signature with the AWS SDK's
+ * own signer (`@smithy/signature-v4`), never with ours: a test that passes against the emulator would then
+ * pass against AWS even if our signer and our verifier shared a mistake.
+ */
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { AwsCredentials } from '../aws/sigv4';
+
+/** The parts of a received request that its signature covers. */
+export interface ReceivedRequest {
+  readonly method: string;
+  /** The request target as received: path, then `?` and the query if any. */
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  /** Each header's values as received, one entry per line (Node's `headersDistinct`). */
+  readonly headersDistinct: Readonly<Record<string, string[] | undefined>>;
+  readonly body: Buffer;
+}
+
+/** Where and when a signature must have been made. */
+export interface SignatureExpectations {
+  readonly region: string;
+  readonly service: string;
+  readonly credentialsByKeyId: ReadonlyMap<string, AwsCredentials>;
+  readonly maxClockSkewMs: number;
+  readonly now: Date;
+}
+
+/** The outcome: the caller's key id, or the AWS error the request gets. */
+export type SignatureVerdict =
+  | { readonly valid: true; readonly accessKeyId: string }
+  | {
+      readonly valid: false;
+      readonly errorType: 'IncompleteSignatureException' | 'InvalidSignatureException' | 'UnrecognizedClientException';
+      readonly message: string;
+      readonly accessKeyId?: string | undefined;
+    };
+
+const SIGNATURE_MISMATCH =
+  'The request signature we calculated does not match the signature you provided. ' +
+  'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
+const INVALID_TOKEN = 'The security token included in the request is invalid.';
+
+interface ParsedAuthorization {
+  accessKeyId: string;
+  scopeDate: string;
+  region: string;
+  service: string;
+  signedHeaders: string[];
+  signature: string;
+}
+
+function parseAuthorization(header: string): ParsedAuthorization | string {
+  const prefix = 'AWS4-HMAC-SHA256 ';
+  if (!header.startsWith(prefix)) return `Unsupported authorization type`;
+  const fields = new Map<string, string>();
+  for (const part of header.slice(prefix.length).split(',')) {
+    const equals = part.indexOf('=');
+    if (equals > 0) fields.set(part.slice(0, equals).trim(), part.slice(equals + 1).trim());
+  }
+  const credential = fields.get('Credential');
+  const signedHeaders = fields.get('SignedHeaders');
+  const signature = fields.get('Signature');
+  if (!credential || !signedHeaders || !signature) {
+    return "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.";
+  }
+  const [accessKeyId, scopeDate, region, service, terminator] = credential.split('/');
+  if (!accessKeyId || !scopeDate || !region || !service || terminator !== 'aws4_request') {
+    return `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator ?? ''}'.`;
+  }
+  return { accessKeyId, scopeDate, region, service, signedHeaders: signedHeaders.split(';'), signature };
+}
+
+/** Parses `YYYYMMDDTHHMMSSZ`. */
+function parseAmzDate(value: string | undefined): Date | undefined {
+  const match = value && /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+  if (!match) return undefined;
+  const [, year, month, day, hour, minute, second] = match.map(Number) as number[];
+  const date = new Date(Date.UTC(year!, month! - 1, day!, hour, minute, second));
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function formatAmzDate(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
+function parseQuery(query: string): Record<string, string | string[]> {
+  const values = new Map<string, string[]>();
+  for (const part of query.split('&')) {
+    if (part === '') continue;
+    const equals = part.indexOf('=');
+    const key = decodeLenient(equals === -1 ? part : part.slice(0, equals));
+    const value = decodeLenient(equals === -1 ? '' : part.slice(equals + 1));
+    values.set(key, [...(values.get(key) ?? []), value]);
+  }
+  return Object.fromEntries([...values].map(([key, list]) => [key, list.length === 1 ? (list[0] as string) : list]));
+}
+
+function decodeLenient(component: string): string {
+  try {
+    return decodeURIComponent(component);
+  } catch {
+    return component;
+  }
+}
+
+function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** Checks the request's `Authorization: AWS4-HMAC-SHA256 ...` header. */
+export async function verifySignatureWithReference(
+  request: ReceivedRequest,
+  expectations: SignatureExpectations,
+): Promise<SignatureVerdict> {
+  const parsed = parseAuthorization(request.headers.authorization ?? '');
+  if (typeof parsed === 'string') return { valid: false, errorType: 'IncompleteSignatureException', message: parsed };
+  const { accessKeyId } = parsed;
+  const reject = (errorType: 'InvalidSignatureException' | 'UnrecognizedClientException', message: string) =>
+    ({ valid: false, errorType, message, accessKeyId }) as const;
+
+  const credentials = expectations.credentialsByKeyId.get(accessKeyId);
+  if (!credentials) return reject('UnrecognizedClientException', INVALID_TOKEN);
+  const token = request.headers['x-amz-security-token'];
+  if ((credentials.sessionToken ?? undefined) !== token) return reject('UnrecognizedClientException', INVALID_TOKEN);
+
+  if (parsed.service !== expectations.service) {
+    return reject('InvalidSignatureException', `Credential should be scoped to correct service: '${expectations.service}'. `);
+  }
+  if (parsed.region !== expectations.region) {
+    return reject('InvalidSignatureException', `Credential should be scoped to a valid region, not '${parsed.region}'. `);
+  }
+  const amzDate = request.headers['x-amz-date'];
+  const signingDate = parseAmzDate(typeof amzDate === 'string' ? amzDate : undefined);
+  if (!signingDate || !parsed.signedHeaders.includes('x-amz-date') || !parsed.signedHeaders.includes('host')) {
+    return {
+      valid: false,
+      errorType: 'IncompleteSignatureException',
+      message: "Authorization header requires existence of a signed 'X-Amz-Date' and 'Host' header.",
+      accessKeyId,
+    };
+  }
+  if (parsed.scopeDate !== (amzDate as string).slice(0, 8)) {
+    return reject(
+      'InvalidSignatureException',
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${parsed.scopeDate}' != '${(amzDate as string).slice(0, 8)}', from '${amzDate as string}'.`,
+    );
+  }
+  const skew = signingDate.getTime() - expectations.now.getTime();
+  const minutes = Math.round(expectations.maxClockSkewMs / 60000);
+  if (skew < -expectations.maxClockSkewMs) {
+    const earliest = formatAmzDate(new Date(expectations.now.getTime() - expectations.maxClockSkewMs));
+    return reject(
+      'InvalidSignatureException',
+      `Signature expired: ${amzDate as string} is now earlier than ${earliest} (${formatAmzDate(expectations.now)} - ${minutes} min.)`,
+    );
+  }
+  if (skew > expectations.maxClockSkewMs) {
+    const latest = formatAmzDate(new Date(expectations.now.getTime() + expectations.maxClockSkewMs));
+    return reject(
+      'InvalidSignatureException',
+      `Signature not yet current: ${amzDate as string} is still later than ${latest} (${formatAmzDate(expectations.now)} + ${minutes} min.)`,
+    );
+  }
+  // AWS hashes the body it received; a signed x-amz-content-sha256 that lies about it does not match.
+  const declaredHash = request.headers['x-amz-content-sha256'];
+  if (declaredHash !== undefined && declaredHash !== createHash('sha256').update(request.body).digest('hex')) {
+    return reject('InvalidSignatureException', SIGNATURE_MISMATCH);
+  }
+
+  const signedHeaders: Record<string, string> = {};
+  for (const name of parsed.signedHeaders) {
+    const values = request.headersDistinct[name];
+    if (values === undefined) return reject('InvalidSignatureException', SIGNATURE_MISMATCH);
+    signedHeaders[name] = values.join(',');
+  }
+  const queryAt = request.url.indexOf('?');
+  const host = signedHeaders['host'] ?? '';
+  const signer = new SignatureV4({
+    credentials: {
+      accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      // A token sent but left unsigned is valid (it was added after signing); the reference must not sign it then.
+      sessionToken: parsed.signedHeaders.includes('x-amz-security-token') ? credentials.sessionToken : undefined,
+    },
+    region: parsed.region,
+    service: parsed.service,
+    sha256: Sha256,
+    applyChecksum: false,
+    uriEscapePath: true,
+  });
+  const expected = await signer.sign(
+    {
+      method: request.method,
+      protocol: 'http:',
+      hostname: host,
+      path: queryAt === -1 ? request.url : request.url.slice(0, queryAt),
+      query: queryAt === -1 ? {} : parseQuery(request.url.slice(queryAt + 1)),
+      headers: signedHeaders,
+      body: request.body,
+    },
+    { signingDate, signableHeaders: new Set(parsed.signedHeaders) },
+  );
+  const expectedSignature = /Signature=([0-9a-f]+)/.exec(expected.headers['authorization'] ?? '')?.[1] ?? '';
+  const expectedSignedHeaders = /SignedHeaders=([^,]+)/.exec(expected.headers['authorization'] ?? '')?.[1] ?? '';
+  if (expectedSignedHeaders !== parsed.signedHeaders.join(';') || !sameText(expectedSignature, parsed.signature)) {
+    return reject('InvalidSignatureException', SIGNATURE_MISMATCH);
+  }
+  return { valid: true, accessKeyId };
+}
