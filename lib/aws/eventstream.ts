@@ -183,7 +183,7 @@ export class EventStreamDecoder {
   private checkPrelude(bytes: Buffer, offset: number): number | undefined {
     const frameLength = bytes.readUInt32BE(offset);
     const headerLength = bytes.readUInt32BE(offset + 4);
-    if (crc32(bytes.subarray(offset, offset + 8)) !== bytes.readUInt32BE(offset + 8)) {
+    if (preludeCrc32(bytes, offset) !== bytes.readUInt32BE(offset + 8)) {
       return this.fail('prelude-checksum', 'prelude checksum mismatch');
     }
     if (frameLength < OVERHEAD_BYTES) {
@@ -203,7 +203,8 @@ export class EventStreamDecoder {
 
   private decodeFrame(raw: Buffer): EventStreamFrame | undefined {
     const end = raw.length - CRC_BYTES;
-    if (crc32(raw.subarray(0, end)) !== raw.readUInt32BE(end)) {
+    // The prelude's CRC was checked already: continue from it rather than hash those bytes again.
+    if (crc32(raw.subarray(8, end), preludeCrc32(raw, 0)) !== raw.readUInt32BE(end)) {
       return this.fail('message-checksum', 'message checksum mismatch');
     }
     const headerEnd = PRELUDE_BYTES + raw.readUInt32BE(4);
@@ -220,6 +221,52 @@ export class EventStreamDecoder {
   }
 }
 
+/** The CRC-32 lookup table (IEEE polynomial, reflected), for the 8-byte prelude. */
+const CRC_TABLE = new Int32Array(256).map((_, index) => {
+  let crc = index;
+  for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
+  return crc;
+});
+
+/**
+ * CRC-32 of the 8 length bytes of a prelude. In JavaScript because, for 8 bytes, a call into zlib costs
+ * several times the computation; longer spans go to `zlib.crc32`.
+ */
+function preludeCrc32(bytes: Buffer, offset: number): number {
+  let crc = -1;
+  for (let index = offset; index < offset + 8; index++) {
+    crc = (CRC_TABLE[(crc ^ (bytes[index] as number)) & 0xff] as number) ^ (crc >>> 8);
+  }
+  return (crc ^ -1) >>> 0;
+}
+
+const INTERN_MAX_BYTES = 32;
+const INTERN_SLOTS = 256;
+const internedBytes: Array<Buffer | undefined> = new Array(INTERN_SLOTS);
+const internedText: string[] = new Array(INTERN_SLOTS);
+
+/**
+ * Decodes short UTF-8 text through a small cache. Bedrock streams repeat a handful of header names and values
+ * (`:event-type`, `chunk`, `application/json`...) in every frame; comparing a few bytes is cheaper than decoding.
+ */
+function decodeText(bytes: Buffer, start: number, end: number): string {
+  const length = end - start;
+  if (length > INTERN_MAX_BYTES) return bytes.toString('utf8', start, end);
+  let hash = length;
+  for (let index = start; index < end; index++) hash = (Math.imul(hash, 31) + (bytes[index] as number)) | 0;
+  const slot = hash & (INTERN_SLOTS - 1);
+  const cached = internedBytes[slot];
+  if (cached !== undefined && cached.length === length) {
+    let same = true;
+    for (let index = 0; index < length && same; index++) same = cached[index] === bytes[start + index];
+    if (same) return internedText[slot] as string;
+  }
+  const text = bytes.toString('utf8', start, end);
+  internedBytes[slot] = Buffer.from(bytes.subarray(start, end));
+  internedText[slot] = text;
+  return text;
+}
+
 /** Decodes a whole header block, or returns why it is corrupt. */
 function decodeHeaders(bytes: Buffer, start: number, end: number): EventStreamHeaders | string {
   const headers: EventStreamHeaders = {};
@@ -228,7 +275,7 @@ function decodeHeaders(bytes: Buffer, start: number, end: number): EventStreamHe
     const nameLength = bytes[position] as number;
     const nameEnd = position + 1 + nameLength;
     if (nameLength === 0 || nameEnd + 1 > end) return `header name at byte ${position} runs past the header block`;
-    const name = bytes.toString('utf8', position + 1, nameEnd);
+    const name = decodeText(bytes, position + 1, nameEnd);
     const type = bytes[nameEnd] as number;
     position = nameEnd + 1;
     const value = decodeHeaderValue(bytes, type, position, end);
@@ -263,7 +310,7 @@ function decodeHeaderValue(
     if (next > end) return 'value runs past the header block';
     const header: EventStreamHeaderValue =
       type === HeaderType.String
-        ? { type: 'string', value: bytes.toString('utf8', position + 2, next) }
+        ? { type: 'string', value: decodeText(bytes, position + 2, next) }
         : { type: 'binary', value: bytes.subarray(position + 2, next) };
     return { header, next };
   }
