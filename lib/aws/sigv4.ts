@@ -216,8 +216,22 @@ function hexEscape(character: string): string {
   return `%${character.charCodeAt(0).toString(16).toUpperCase()}`;
 }
 
-/** Removes empty and dot segments, then encodes each segment again (the non-S3 rule). */
+const CANONICAL_URI_CACHE_SIZE = 256;
+/** A gateway signs the same few paths (one per model and operation) over and over. */
+const canonicalUris = new Map<string, string>();
+
 function canonicalUri(path: string): string {
+  let canonical = canonicalUris.get(path);
+  if (canonical === undefined) {
+    if (canonicalUris.size >= CANONICAL_URI_CACHE_SIZE) canonicalUris.clear();
+    canonical = computeCanonicalUri(path);
+    canonicalUris.set(path, canonical);
+  }
+  return canonical;
+}
+
+/** Removes empty and dot segments, then encodes each segment again (the non-S3 rule). */
+function computeCanonicalUri(path: string): string {
   const segments: string[] = [];
   for (const segment of path.split('/')) {
     if (segment === '' || segment === '.') continue;
@@ -265,10 +279,18 @@ function sha256Hex(data: Uint8Array | string | undefined): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** `YYYYMMDDTHHMMSSZ`. */
+let lastSecond = Number.NaN;
+let lastAmzDate = '';
+
+/** `YYYYMMDDTHHMMSSZ`, formatted once per second. */
 function amzDate(date: Date): string {
-  const iso = date.toISOString();
-  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== lastSecond) {
+    const iso = date.toISOString();
+    lastAmzDate = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+    lastSecond = second;
+  }
+  return lastAmzDate;
 }
 
 const SIGNING_KEY_CACHE_SIZE = 64;
