@@ -1,0 +1,92 @@
+// @ts-check
+/**
+ * `npm run bench`: runs every scenario against the dist/ build, prints a table and the machine,
+ * and writes the results to bench/results/<timestamp>.json. `--quick` makes a short smoke run.
+ * Targets are reported, not enforced: the exit code is 0 on MISS (non-zero only if a scenario breaks).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { benchEventStream } from './eventstream.mjs';
+import { PLANS } from './measure.mjs';
+import { benchSigv4 } from './sigv4.mjs';
+
+// Measure in a child with --expose-gc, so the heap can be collected between time slices (see measure.mjs).
+if (typeof globalThis.gc !== 'function') {
+  const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(child.status ?? 1);
+}
+
+const quick = process.argv.includes('--quick');
+const plan = quick ? PLANS.quick : PLANS.full;
+const streamBytes = quick ? 1_000_000 : 4_000_000;
+
+const machine = {
+  node: process.version,
+  v8: process.versions.v8,
+  platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  cores: os.cpus().length,
+  availableParallelism: os.availableParallelism(),
+  loadAverage: os.loadavg().map((load) => Math.round(load * 100) / 100),
+};
+const git = (/** @type {string[]} */ ...args) => {
+  try {
+    return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+};
+
+const startedAt = new Date();
+const started = performance.now();
+console.log(`bedrock-passthrough benchmarks (${quick ? 'quick: indicative only' : 'full'})`);
+console.log(`node ${machine.node} | ${machine.cpu} | ${machine.cores} cores | ${machine.platform} | load ${machine.loadAverage.join(' ')}`);
+console.log(`plan: ${plan.rounds} interleaved rounds of ${plan.sliceMs} ms per contender after ${plan.warmupMs} ms warm-up\n`);
+
+console.error('sigv4 ...');
+const results = [...(await benchSigv4({ plan }))];
+console.error('eventstream ...');
+results.push(...(await benchEventStream({ plan, streamBytes })));
+const durationSeconds = Math.round((performance.now() - started) / 100) / 10;
+
+/** @param {number} value @param {string} unit */
+function rate(value, unit) {
+  return unit === 'MB/s' ? `${value.toFixed(1)} MB/s` : `${Math.round(value).toLocaleString('en-US')}/s`;
+}
+const header = ['scenario', 'ours', 'reference', 'ratio', 'target', 'result', 'round ratios'];
+const lines = results.map((result) => [
+  result.scenario,
+  rate(result.ours, result.unit),
+  rate(result.reference, result.unit),
+  `${result.ratio.toFixed(2)}x`,
+  result.target === undefined ? '-' : `>= ${result.target}x`,
+  result.verdict,
+  `${result.roundRatioMin.toFixed(2)}-${result.roundRatioMax.toFixed(2)}x`,
+]);
+const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => (line[i] ?? '').length)));
+const format = (/** @type {string[]} */ cells) =>
+  cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
+console.log(format(header));
+console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+for (const line of lines) console.log(format(line));
+console.log(`\nreferences: sigv4 = @smithy/signature-v4 sign(new HttpRequest(...)) with the named SHA-256;`);
+console.log(`            eventstream = @smithy/core getChunkedStream + EventStreamCodec.decode`);
+
+const resultsDirectory = new URL('./results/', import.meta.url);
+mkdirSync(resultsDirectory, { recursive: true });
+const file = new URL(`${startedAt.toISOString().replace(/:/g, '-')}.json`, resultsDirectory);
+const report = {
+  startedAt: startedAt.toISOString(),
+  mode: quick ? 'quick' : 'full',
+  durationSeconds,
+  machine,
+  commit: git('rev-parse', 'HEAD'),
+  workingTreeDirty: git('status', '--porcelain') ? true : false,
+  plan: { ...plan, eventStreamBytes: streamBytes },
+  results,
+};
+writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+console.log(`\n${durationSeconds} s; results written to ${file.pathname}`);
