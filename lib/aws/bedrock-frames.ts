@@ -2,21 +2,24 @@
 import type { StreamExceptionType } from './bedrock-errors';
 import { encodeEventStreamMessage } from './eventstream';
 
-const JSON_CONTENT_TYPE = { type: 'string', value: 'application/json' } as const;
-
 /**
- * An event frame (`:message-type event`) with a JSON payload. Headers come in the order real Bedrock
- * streams use: `:event-type`, `:content-type`, `:message-type`.
+ * A frame with a JSON payload. Headers come in the order real Bedrock streams use: the type header
+ * (`:event-type` or `:exception-type`), `:content-type`, `:message-type`.
  */
-export function encodeEventFrame(eventType: string, payload: unknown): Buffer {
+function encodeJsonFrame(messageType: 'event' | 'exception', type: string, payload: unknown): Buffer {
   return encodeEventStreamMessage({
     headers: {
-      ':event-type': { type: 'string', value: eventType },
-      ':content-type': JSON_CONTENT_TYPE,
-      ':message-type': { type: 'string', value: 'event' },
+      [`:${messageType}-type`]: { type: 'string', value: type },
+      ':content-type': { type: 'string', value: 'application/json' },
+      ':message-type': { type: 'string', value: messageType },
     },
     body: Buffer.from(JSON.stringify(payload), 'utf8'),
   });
+}
+
+/** An event frame (`:message-type event`), such as `chunk` or `contentBlockDelta`. */
+export function encodeEventFrame(eventType: string, payload: unknown): Buffer {
+  return encodeJsonFrame('event', eventType, payload);
 }
 
 /**
@@ -24,12 +27,5 @@ export function encodeEventFrame(eventType: string, payload: unknown): Buffer {
  * AWS SDKs raise it as the matching exception class (`throttlingException` as `ThrottlingException`).
  */
 export function encodeExceptionFrame(exceptionType: StreamExceptionType, message: string): Buffer {
-  return encodeEventStreamMessage({
-    headers: {
-      ':exception-type': { type: 'string', value: exceptionType },
-      ':content-type': JSON_CONTENT_TYPE,
-      ':message-type': { type: 'string', value: 'exception' },
-    },
-    body: Buffer.from(JSON.stringify({ message }), 'utf8'),
-  });
+  return encodeJsonFrame('exception', exceptionType, { message });
 }

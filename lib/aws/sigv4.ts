@@ -7,6 +7,7 @@
  * signer) on every input; `__tests__/aws/sigv4*.test.ts` prove it against that signer and the AWS test suite.
  */
 import { createHash, createHmac } from 'node:crypto';
+import { decodeComponentLenient } from '../util/uri';
 
 /** AWS credentials a request is signed with. */
 export interface AwsCredentials {
@@ -243,16 +244,6 @@ function computeCanonicalUri(path: string): string {
   return leading + segments.join('/') + trailing;
 }
 
-/** Decodes a query component from the wire; a malformed escape is kept as it was sent. */
-function decodeQueryComponent(component: string): string {
-  if (!component.includes('%')) return component;
-  try {
-    return decodeURIComponent(component);
-  } catch {
-    return component;
-  }
-}
-
 /** Pairs encoded the AWS way, sorted by key, then by value for repeated keys. */
 function canonicalQuery(query: string | undefined): string {
   if (!query) return '';
@@ -262,7 +253,7 @@ function canonicalQuery(query: string | undefined): string {
     const equals = part.indexOf('=');
     const key = equals === -1 ? part : part.slice(0, equals);
     const value = equals === -1 ? '' : part.slice(equals + 1);
-    pairs.push([uriEncode(decodeQueryComponent(key)), uriEncode(decodeQueryComponent(value))]);
+    pairs.push([uriEncode(decodeComponentLenient(key)), uriEncode(decodeComponentLenient(value))]);
   }
   pairs.sort(compareQueryPairs);
   return pairs.map(([key, value]) => `${key}=${value}`).join('&');

@@ -2,13 +2,14 @@
  * A local Bedrock Runtime server for tests: it verifies SigV4 with the AWS SDK's signer (or accepts Bedrock API
  * keys), answers in Bedrock's wire shapes, fails on command, and records every request.
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BEDROCK_ERROR_STATUS, writeBedrockError, type BedrockErrorType } from '../aws/bedrock-errors';
 import { encodeExceptionFrame } from '../aws/bedrock-frames';
 import type { AwsCredentials } from '../aws/sigv4';
+import { constantTimeEqual } from '../util/constant-time';
 import { BehaviourQueue, STREAMING_OPERATIONS, type Behaviour, type EmulatedOperation } from './behaviours';
 import {
   anthropicInvokeBody,
@@ -195,12 +196,6 @@ function parseJsonObject(body: Buffer): Record<string, unknown> | undefined {
   }
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
-
 /** Starts an emulator; resolves once it listens. */
 export async function startBedrockEmulator(options: EmulatorOptions = {}): Promise<BedrockEmulator> {
   const region = options.region ?? 'us-east-1';
@@ -222,7 +217,7 @@ export async function startBedrockEmulator(options: EmulatorOptions = {}): Promi
     }
     if (authorization.startsWith('Bearer ')) {
       const key = authorization.slice('Bearer '.length).trim();
-      const accepted = apiKeys.some((apiKey) => sameSecret(apiKey, key));
+      const accepted = apiKeys.some((apiKey) => constantTimeEqual(apiKey, key));
       return accepted
         ? { scheme: 'bearer', accepted }
         : {

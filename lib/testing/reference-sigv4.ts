@@ -5,9 +5,11 @@
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AwsCredentials } from '../aws/sigv4';
+import { constantTimeEqual } from '../util/constant-time';
+import { decodeComponentLenient } from '../util/uri';
 
 /** The parts of a received request that its signature covers. */
 export interface ReceivedRequest {
@@ -92,26 +94,13 @@ function parseQuery(query: string): Record<string, string | string[]> {
   for (const part of query.split('&')) {
     if (part === '') continue;
     const equals = part.indexOf('=');
-    const key = decodeLenient(equals === -1 ? part : part.slice(0, equals));
-    const value = decodeLenient(equals === -1 ? '' : part.slice(equals + 1));
+    const key = decodeComponentLenient(equals === -1 ? part : part.slice(0, equals));
+    const value = decodeComponentLenient(equals === -1 ? '' : part.slice(equals + 1));
     values.set(key, [...(values.get(key) ?? []), value]);
   }
   return Object.fromEntries([...values].map(([key, list]) => [key, list.length === 1 ? (list[0] as string) : list]));
 }
 
-function decodeLenient(component: string): string {
-  try {
-    return decodeURIComponent(component);
-  } catch {
-    return component;
-  }
-}
-
-function sameText(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
 
 /** Checks the request's `Authorization: AWS4-HMAC-SHA256 ...` header. */
 export async function verifySignatureWithReference(
@@ -208,7 +197,7 @@ export async function verifySignatureWithReference(
   );
   const expectedSignature = /Signature=([0-9a-f]+)/.exec(expected.headers['authorization'] ?? '')?.[1] ?? '';
   const expectedSignedHeaders = /SignedHeaders=([^,]+)/.exec(expected.headers['authorization'] ?? '')?.[1] ?? '';
-  if (expectedSignedHeaders !== parsed.signedHeaders.join(';') || !sameText(expectedSignature, parsed.signature)) {
+  if (expectedSignedHeaders !== parsed.signedHeaders.join(';') || !constantTimeEqual(expectedSignature, parsed.signature)) {
     return reject('InvalidSignatureException', SIGNATURE_MISMATCH);
   }
   return { valid: true, accessKeyId };
