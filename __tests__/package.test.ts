@@ -54,4 +54,10 @@ describe('the built package', () => {
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     expect(() => node([tsc, '-p', join('__tests__', 'fixtures', 'consumers', 'tsconfig.json')])).not.toThrow();
   });
+
+  it('runs the emulator example against the built package', () => {
+    const output = node([join('examples', 'emulator-client.mjs')]);
+    expect(output).toContain('converse: Hello from a local Bedrock.');
+    expect(output).toContain('injected: ThrottlingException');
+  });
 });
