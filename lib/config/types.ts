@@ -1,0 +1,121 @@
+/**
+ * The configuration, in the shape of LiteLLM's `config.yaml` so its users can bring their files:
+ * `model_list`, `router_settings`, `general_settings`, plus our own sections `bedrock_settings` and `keys`.
+ * Values written `os.environ/NAME` in YAML are read from the environment when the config is loaded.
+ */
+
+/** One deployment: a Bedrock model in a region with credentials. Several with one `model_name` form a group. */
+export interface ModelDeploymentConfig {
+  /** The name clients use in the `{model}` path segment. */
+  model_name: string;
+  litellm_params: LitellmParams;
+  model_info?: ModelInfo;
+}
+
+/** LiteLLM's per-deployment parameters; those not listed are accepted and ignored with a warning. */
+export interface LitellmParams {
+  /** `bedrock/<model id>`; `bedrock/converse/<id>` and `bedrock/invoke/<id>` are accepted too. */
+  model: string;
+  aws_region_name?: string;
+  aws_access_key_id?: string;
+  aws_secret_access_key?: string;
+  aws_session_token?: string;
+  /** Send requests here instead of `https://bedrock-runtime.{region}.amazonaws.com` (a VPC endpoint, an emulator). */
+  aws_bedrock_runtime_endpoint?: string;
+  /** A Bedrock API key, sent upstream as `Authorization: Bearer`, instead of SigV4 credentials. */
+  api_key?: string;
+  /** An application inference profile or provisioned-throughput ARN that replaces the model id upstream. */
+  model_id?: string;
+  /** Requests per minute this deployment may take. */
+  rpm?: number;
+  /** Tokens per minute this deployment may take. */
+  tpm?: number;
+  /** Relative share of traffic within the group. */
+  weight?: number;
+  /** Seconds for the whole upstream call. */
+  timeout?: number;
+  /** Seconds allowed between two stream frames. */
+  stream_timeout?: number;
+  [unused: string]: unknown;
+}
+
+/** LiteLLM's `model_info`: our id for the deployment and its prices. */
+export interface ModelInfo {
+  /** A stable id for this deployment, shown in headers and logs. */
+  id?: string;
+  input_cost_per_token?: number;
+  output_cost_per_token?: number;
+  cache_read_input_token_cost?: number;
+  cache_creation_input_token_cost?: number;
+  [unused: string]: unknown;
+}
+
+/** LiteLLM's `router_settings`. */
+export interface RouterSettings {
+  routing_strategy?: 'simple-shuffle' | 'least-busy' | 'latency-based-routing' | 'usage-based-routing' | 'round-robin';
+  num_retries?: number;
+  allowed_fails?: number;
+  /** Seconds. */
+  cooldown_time?: number;
+  /** Seconds. */
+  timeout?: number;
+  /** Seconds. */
+  stream_timeout?: number;
+  fallbacks?: Array<Record<string, string[]>>;
+  redis_url?: string;
+  redis_host?: string;
+  redis_port?: number;
+  redis_password?: string;
+  [unused: string]: unknown;
+}
+
+/** LiteLLM's `general_settings`, with our additions. */
+export interface GeneralSettings {
+  /** The admin key: may call every model and operation. */
+  master_key?: string;
+  /** A header checked for the key before `Authorization: Bearer` and `x-api-key`. */
+  key_header_name?: string;
+  /** Serve without any key. Refused at start-up unless set: a gateway with no keys is open to anyone. */
+  allow_unauthenticated?: boolean;
+  /** Largest accepted request body, in MB (LiteLLM's name). Default 20. */
+  max_request_size_mb?: number;
+  [unused: string]: unknown;
+}
+
+/** Our section: AWS defaults for anything not bound to a deployment, and pass-through rules. */
+export interface BedrockSettings {
+  aws_region_name?: string;
+  aws_access_key_id?: string;
+  aws_secret_access_key?: string;
+  aws_session_token?: string;
+  aws_bedrock_runtime_endpoint?: string;
+  /** Let clients name Bedrock model ids that are in no group (served with these settings). Default false. */
+  allow_raw_model_ids?: boolean;
+  /** More request headers to forward upstream, by name (case-insensitive), besides Bedrock's own. */
+  forward_headers?: string[];
+}
+
+/** A client key of the gateway. */
+export interface KeyConfig {
+  /** The secret the client sends (`Authorization: Bearer <key>` or `x-api-key`). */
+  key: string;
+  /** A label for logs and records; never the secret. */
+  name: string;
+  /** Model groups this key may call. Default: all. */
+  models?: string[];
+  /** Operations this key may call (`invoke`, `invoke-with-response-stream`, `converse`, `converse-stream`). Default: all. */
+  operations?: string[];
+}
+
+/** The whole configuration file. */
+export interface GatewayConfig {
+  model_list: ModelDeploymentConfig[];
+  router_settings?: RouterSettings;
+  general_settings?: GeneralSettings;
+  bedrock_settings?: BedrockSettings;
+  keys?: KeyConfig[];
+  /** Accepted for LiteLLM compatibility; not used. */
+  litellm_settings?: Record<string, unknown>;
+  /** Accepted for LiteLLM compatibility; not used. */
+  environment_variables?: Record<string, unknown>;
+}
