@@ -1,9 +1,57 @@
 /**
  * bedrock-passthrough: an embeddable Amazon Bedrock gateway for Express/Connect apps.
  *
+ * ```ts
+ * import express from 'express';
+ * import { createBedrockPassthrough, loadConfig } from 'bedrock-passthrough';
+ *
+ * const app = express();
+ * app.use('/bedrock', createBedrockPassthrough(loadConfig('config.yaml')));
+ * app.listen(4000);
+ * ```
+ *
  * This module is the whole public surface; everything else under `lib/` is internal.
  * @packageDocumentation
  */
+export { createBedrockPassthrough } from './express';
+export type { BedrockPassthrough } from './express';
+export { createBedrockHandler, DEPLOYMENT_HEADER, REQUEST_ID_HEADER } from './handler';
+export type { BedrockHandler } from './handler';
+export { ConfigError, loadConfig, resolveConfig } from './config/load';
+export type { Environment, LoadConfigOptions } from './config/load';
+export type {
+  BedrockSettings,
+  GatewayConfig,
+  GeneralSettings,
+  KeyConfig,
+  LitellmParams,
+  ModelDeploymentConfig,
+  ModelInfo,
+  RouterSettings,
+} from './config/types';
+export { GatewayError } from './errors';
+export { MODEL_OPERATIONS } from './operations';
+export type { OperationName } from './operations';
+export { createJsonLogger } from './logging/default-logger';
+export type { LogLevel } from './logging/default-logger';
+export type {
+  AttemptOutcome,
+  AuthenticateFunction,
+  Authenticator,
+  Balancer,
+  CostTracker,
+  CredentialsProvider,
+  Deployment,
+  ExpiringCredentials,
+  InboundRequest,
+  Logger,
+  PassthroughOptions,
+  PickContext,
+  PickFunction,
+  Principal,
+  Store,
+  UsageRecord,
+} from './types';
 export { signRequest, isNeverSigned } from './aws/sigv4';
 export type { AwsCredentials, RequestToSign, SigningParams, SigningHeaders, SignableHeaderValue } from './aws/sigv4';
 export { EventStreamDecoder, EventStreamError, encodeEventStreamMessage } from './aws/eventstream';

@@ -90,6 +90,8 @@ export interface RecordedRequest {
   modelId?: string | undefined;
   auth?: RecordedAuth | undefined;
   status?: number | undefined;
+  /** The bytes of a successful answer as sent (stream frames included), to prove a proxy passed them unchanged. */
+  responseBody?: Buffer | undefined;
   /** `client-aborted`: the client went away before the answer was complete. `connection-cut`: a fault cut it. */
   outcome: 'pending' | 'completed' | 'client-aborted' | 'connection-cut';
 }
@@ -338,15 +340,15 @@ export async function startBedrockEmulator(options: EmulatorOptions = {}): Promi
     record.status = 200;
     switch (route.operation) {
       case 'invoke':
-        return sendBody(res, { ...invokeResponseHeaders(reply), ...commonHeaders }, anthropicInvokeBody(reply, route.modelId));
+        return sendBody(res, record, { ...invokeResponseHeaders(reply), ...commonHeaders }, anthropicInvokeBody(reply, route.modelId));
       case 'converse':
-        return sendBody(res, { 'content-type': 'application/json', ...commonHeaders }, converseBody(reply));
+        return sendBody(res, record, { 'content-type': 'application/json', ...commonHeaders }, converseBody(reply));
       case 'count-tokens':
-        return sendBody(res, { 'content-type': 'application/json', ...commonHeaders }, JSON.stringify({ inputTokens: reply.usage.inputTokens }));
+        return sendBody(res, record, { 'content-type': 'application/json', ...commonHeaders }, JSON.stringify({ inputTokens: reply.usage.inputTokens }));
       case 'apply-guardrail': {
         const content = (parseJsonObject(body)?.['content'] ?? []) as Array<{ text?: { text?: unknown } }>;
         const texts = content.map((block) => block?.text?.text).filter((text): text is string => typeof text === 'string');
-        return sendBody(res, { 'content-type': 'application/json', ...commonHeaders }, applyGuardrailBody(texts, options.guardrailBlockedWords ?? []));
+        return sendBody(res, record, { 'content-type': 'application/json', ...commonHeaders }, applyGuardrailBody(texts, options.guardrailBlockedWords ?? []));
       }
       case 'invoke-with-response-stream':
         res.writeHead(200, {
@@ -368,6 +370,25 @@ export async function startBedrockEmulator(options: EmulatorOptions = {}): Promi
     behaviour: Behaviour,
     signal: AbortSignal,
   ): Promise<void> {
+    const sent: Buffer[] = [];
+    try {
+      await writeFrames(res, record, frames, behaviour, signal, (bytes) => {
+        sent.push(bytes);
+        return bytes;
+      });
+    } finally {
+      record.responseBody = Buffer.concat(sent);
+    }
+  }
+
+  async function writeFrames(
+    res: ServerResponse,
+    record: RecordedRequest,
+    frames: readonly Buffer[],
+    behaviour: Behaviour,
+    signal: AbortSignal,
+    send: (bytes: Buffer) => Buffer,
+  ): Promise<void> {
     const chunkDelayMs = behaviour.chunkDelayMs ?? options.chunkDelayMs ?? 0;
     const at = (fault: { afterFrames?: number } | undefined) =>
       fault ? Math.min(fault.afterFrames ?? 0, frames.length) : Number.POSITIVE_INFINITY;
@@ -379,7 +400,7 @@ export async function startBedrockEmulator(options: EmulatorOptions = {}): Promi
       if (signal.aborted) return;
       const frame = frames[index];
       if (index === cutAt) {
-        if (behaviour.cutConnection?.midFrame && frame) res.write(frame.subarray(0, frame.length >> 1));
+        if (behaviour.cutConnection?.midFrame && frame) res.write(send(frame.subarray(0, frame.length >> 1)));
         record.outcome = 'connection-cut';
         // Let the half frame reach the socket before the reset.
         setImmediate(() => res.destroy());
@@ -387,17 +408,17 @@ export async function startBedrockEmulator(options: EmulatorOptions = {}): Promi
       }
       if (index === exceptionAt) {
         const { type, message } = behaviour.streamException ?? { type: 'internalServerException' as const };
-        res.end(encodeExceptionFrame(type, message ?? `Emulated ${type}`));
+        res.end(send(encodeExceptionFrame(type, message ?? `Emulated ${type}`)));
         return;
       }
       if (index === corruptAt) {
         const corrupt = Buffer.from(frame ?? encodeExceptionFrame('internalServerException', 'corrupt'));
         corrupt[corrupt.length - 5] = (corrupt[corrupt.length - 5] as number) ^ 0xff;
-        res.end(corrupt);
+        res.end(send(corrupt));
         return;
       }
       if (!frame) break;
-      if (!res.write(frame)) await once(res, 'drain', { signal }).catch(() => undefined);
+      if (!res.write(send(frame))) await once(res, 'drain', { signal }).catch(() => undefined);
     }
     res.end();
   }
@@ -434,7 +455,8 @@ export async function startBedrockEmulator(options: EmulatorOptions = {}): Promi
   };
 }
 
-function sendBody(res: ServerResponse, headers: Record<string, string>, body: string): void {
-  res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+function sendBody(res: ServerResponse, record: RecordedRequest, headers: Record<string, string>, body: string): void {
+  record.responseBody = Buffer.from(body, 'utf8');
+  res.writeHead(200, { ...headers, 'content-length': record.responseBody.length });
+  res.end(record.responseBody);
 }

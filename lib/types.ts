@@ -1,0 +1,162 @@
+/**
+ * The gateway's extension points. Every one is optional and has a built-in default; a host passes its own
+ * beside the config: `createBedrockPassthrough({ ...config, auth, balancer, costTracker, logger, credentials })`.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { AwsCredentials } from './aws/sigv4';
+import type { GatewayConfig } from './config/types';
+import type { OperationName } from './operations';
+
+/** A pino-compatible logger: an object of fields first, then an optional message. */
+export interface Logger {
+  debug(fields: object, message?: string): void;
+  info(fields: object, message?: string): void;
+  warn(fields: object, message?: string): void;
+  error(fields: object, message?: string): void;
+}
+
+/** What an {@link Authenticator} sees of a request. */
+export interface InboundRequest {
+  readonly method: string;
+  /** The path below the mount point, as received (`/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse`). */
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly operation: OperationName;
+  /** The `{model}` path segment, percent-decoded once. */
+  readonly model: string;
+}
+
+/** Who is calling, and what they may do. */
+export interface Principal {
+  /** A stable id for records and limits; never the secret. */
+  readonly keyId: string;
+  /** A human label. */
+  readonly keyName: string;
+  /** Model groups this caller may use; undefined for all. */
+  readonly models?: readonly string[] | undefined;
+  /** Operations this caller may use; undefined for all. */
+  readonly operations?: readonly OperationName[] | undefined;
+  /** Anything the host wants carried into logs and records (team, user...). */
+  readonly metadata?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/**
+ * Turns a request into a {@link Principal}, or rejects it by throwing (a {@link GatewayError} to choose the
+ * error the client gets; anything else becomes a 403 `AccessDeniedException`).
+ */
+export interface Authenticator {
+  authenticate(request: InboundRequest): Promise<Principal>;
+}
+
+/** A function form of {@link Authenticator}. */
+export type AuthenticateFunction = (request: InboundRequest) => Promise<Principal>;
+
+/** Where and how one deployment of a model group is called. No secrets. */
+export interface Deployment {
+  /** `model_info.id`, else a stable id derived from the model id, region and position in `model_list`. */
+  readonly id: string;
+  /** The group (`model_name`). */
+  readonly modelName: string;
+  /** The model id sent upstream (or the ARN of `model_id`). */
+  readonly modelId: string;
+  readonly region: string;
+  /** Base URL of Bedrock Runtime for this deployment. */
+  readonly endpoint: string;
+  /** Relative share of traffic (`weight`, else `rpm`, else `tpm`, else 1). */
+  readonly weight: number;
+  readonly rpm?: number | undefined;
+  readonly tpm?: number | undefined;
+}
+
+/** What a {@link Balancer} knows about the request it picks for. */
+export interface PickContext {
+  readonly operation: OperationName;
+  readonly modelName: string;
+  readonly principal: Principal;
+}
+
+/** How one attempt on a deployment went, reported back to the balancer. */
+export interface AttemptOutcome {
+  readonly status: number | undefined;
+  /** Milliseconds until the response head (or the failure). */
+  readonly latencyMs: number;
+  /** Error type when the attempt failed (`ThrottlingException`, `ECONNREFUSED`...). */
+  readonly error?: string | undefined;
+}
+
+/** Chooses one deployment of a group. */
+export interface Balancer {
+  pick(candidates: readonly Deployment[], context: PickContext): Deployment | undefined;
+  observe?(deployment: Deployment, outcome: AttemptOutcome): void;
+}
+
+/** A function form of {@link Balancer}'s `pick`. */
+export type PickFunction = Balancer['pick'];
+
+/** AWS credentials with an optional expiry, as AWS SDK providers return them. */
+export interface ExpiringCredentials extends AwsCredentials {
+  readonly expiration?: Date | undefined;
+}
+
+/**
+ * Supplies upstream AWS credentials for deployments that set none, such as the AWS SDK's
+ * `fromNodeProviderChain()`. Results are cached until five minutes before they expire.
+ */
+export type CredentialsProvider = () => Promise<ExpiringCredentials>;
+
+/** One record per client request, for cost tracking and logs. */
+export interface UsageRecord {
+  readonly requestId: string;
+  readonly time: Date;
+  readonly keyId?: string | undefined;
+  readonly keyName?: string | undefined;
+  readonly operation: OperationName;
+  readonly modelName: string;
+  readonly deploymentId?: string | undefined;
+  readonly modelId?: string | undefined;
+  readonly region?: string | undefined;
+  readonly streamed: boolean;
+  /** The status the client got. */
+  readonly status: number;
+  /** `completed`, or how it ended otherwise. */
+  readonly outcome: 'completed' | 'client-aborted' | 'upstream-failed';
+  readonly errorType?: string | undefined;
+  /** Milliseconds from request to the end of the response. */
+  readonly latencyMs: number;
+  /** Milliseconds from request to the first response byte from upstream. */
+  readonly timeToFirstByteMs?: number | undefined;
+}
+
+/** Receives a {@link UsageRecord} for every request. Must not throw; errors are logged and ignored. */
+export interface CostTracker {
+  record(usage: UsageRecord): void | Promise<void>;
+}
+
+/** The configuration plus the parts a host may inject. */
+export interface PassthroughOptions extends GatewayConfig {
+  /** Replaces the built-in key check (config `keys` and `general_settings.master_key`). */
+  auth?: Authenticator | AuthenticateFunction;
+  /** Replaces the built-in weighted random choice among a group's deployments. */
+  balancer?: Balancer | PickFunction;
+  costTracker?: CostTracker;
+  /** Default: JSON lines on stderr, warnings and errors only. */
+  logger?: Logger;
+  /** Upstream credentials for deployments that set none. Default: the standard AWS environment variables. */
+  credentials?: CredentialsProvider;
+  /**
+   * Only for the bare handler on `node:http`: the path prefix it is served under (`/bedrock`). Express and Connect
+   * strip the mount path themselves.
+   */
+  mountPath?: string;
+}
+
+/**
+ * Shared counters with expiry: the state behind limits, budgets and cooldowns. In memory by default; Redis to
+ * share it across instances. (The interface is fixed here; the features that keep such state take a store.)
+ */
+export interface Store {
+  /** Adds `amount` to the counter `key` (created at 0, expiring `ttlMs` after creation) and returns the new value. */
+  increment(key: string, amount: number, ttlMs: number): Promise<number>;
+  /** The counter's value, or undefined when it does not exist or has expired. */
+  get(key: string): Promise<number | undefined>;
+}
