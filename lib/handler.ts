@@ -20,7 +20,7 @@ import { createJsonLogger } from './logging/default-logger';
 import { ModelCatalog, type DeploymentTarget } from './models';
 import type { OperationName } from './operations';
 import { matchRoute, type RouteDefinition } from './routes';
-import type { Authenticator, Balancer, Deployment, PassthroughOptions, Principal, UsageRecord } from './types';
+import type { Authenticator, Balancer, Deployment, Logger, PassthroughOptions, Principal, UsageRecord } from './types';
 import { createUpstreamAgent, upstreamFailure } from './upstream/agent';
 
 /** Header on every response: the id of this request in the gateway's logs and records. */
@@ -84,6 +84,7 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
     warn: (message) => logger.warn({}, message),
     externalAuth: auth !== undefined,
   });
+  warnAboutSettingsNotApplied(config, logger);
   const catalog = new ModelCatalog(config, { credentials });
   const authenticator: Authenticator =
     typeof auth === 'function' ? { authenticate: auth } : (auth ?? createConfigKeyAuthenticator(config));
@@ -241,6 +242,15 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
     deployments: catalog.groups.flatMap((group) => group.deployments.map(publicView)),
     close: () => agent.close(),
   });
+}
+
+/** Router settings this release reads but does not apply yet: say so rather than let them seem in force. */
+function warnAboutSettingsNotApplied(config: GatewayConfig, logger: Logger): void {
+  const router = config.router_settings ?? {};
+  const notApplied = Object.keys(router).filter((name) => !(name === 'routing_strategy' && router.routing_strategy === 'simple-shuffle'));
+  if (notApplied.length > 0) {
+    logger.warn({ settings: notApplied }, `router_settings not applied in this release (simple-shuffle is used): ${notApplied.join(', ')}`);
+  }
 }
 
 async function authenticateRequest(authenticator: Authenticator, request: Parameters<Authenticator['authenticate']>[0]): Promise<Principal> {

@@ -108,7 +108,7 @@ describe('resolveConfig: the schema', () => {
 
   it('refuses an unknown routing strategy', () => {
     expect(problemsOf(() => resolveConfig(configWith({ router_settings: { routing_strategy: 'fastest' } })))).toEqual([
-      'router_settings.routing_strategy: must be one of simple-shuffle, least-busy, latency-based-routing, usage-based-routing, round-robin',
+      'router_settings.routing_strategy: must be one of simple-shuffle, least-busy, latency-based-routing, usage-based-routing, round-robin, usage-based-routing-v2, cost-based-routing',
     ]);
   });
 

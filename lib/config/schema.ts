@@ -70,6 +70,8 @@ const ROUTING_STRATEGIES: Record<RoutingStrategy, true> = {
   'latency-based-routing': true,
   'usage-based-routing': true,
   'round-robin': true,
+  'usage-based-routing-v2': true,
+  'cost-based-routing': true,
 };
 
 const litellmParams = {

@@ -52,7 +52,15 @@ export interface ModelInfo {
 
 /** LiteLLM's `router_settings`. */
 export interface RouterSettings {
-  routing_strategy?: 'simple-shuffle' | 'least-busy' | 'latency-based-routing' | 'usage-based-routing' | 'round-robin';
+  /** LiteLLM's names; `usage-based-routing-v2` and `cost-based-routing` are accepted so LiteLLM files load. */
+  routing_strategy?:
+    | 'simple-shuffle'
+    | 'least-busy'
+    | 'latency-based-routing'
+    | 'usage-based-routing'
+    | 'usage-based-routing-v2'
+    | 'cost-based-routing'
+    | 'round-robin';
   num_retries?: number;
   allowed_fails?: number;
   /** Seconds. */
