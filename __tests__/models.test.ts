@@ -50,6 +50,21 @@ describe('the model catalog', () => {
     expect(deployment).toMatchObject({ origin: 'https://vpce-1.example.com', host: 'vpce-1.example.com', basePath: '/prefix' });
   });
 
+  it('shows an endpoint without the user info or query a URL may carry', () => {
+    const withCredentials = new ModelCatalog(
+      {
+        model_list: [
+          {
+            model_name: 'm',
+            litellm_params: { model: 'bedrock/m.x-v1', aws_region_name: 'us-east-1', aws_bedrock_runtime_endpoint: 'https://user:secret@vpce-2.example.com/base/?token=t0ken' },
+          },
+        ],
+      },
+      { env: {} },
+    );
+    expect(withCredentials.resolve('m').deployments[0]?.endpoint).toBe('https://vpce-2.example.com/base');
+  });
+
   it('refuses anything else as Bedrock refuses an invalid model id', () => {
     expect(() => catalog.resolve('meta.llama3-8b-instruct-v1:0')).toThrow(GatewayError);
     expect(() => catalog.resolve('meta.llama3-8b-instruct-v1:0')).toThrow(/^The provided model identifier is invalid/);

@@ -128,7 +128,8 @@ export class ModelCatalog {
       modelId,
       bedrockModelId,
       region,
-      endpoint: endpoint.href.replace(/\/$/, ''),
+      // Origin and path only: user info or a query in a configured URL must not reach reports and headers.
+      endpoint: `${endpoint.origin}${endpoint.pathname.replace(/\/+$/, '')}`,
       origin: endpoint.origin,
       host: endpoint.host,
       basePath: endpoint.pathname.replace(/\/+$/, ''),

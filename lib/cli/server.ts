@@ -1,0 +1,67 @@
+/**
+ * The standalone server's request dispatch on `node:http`: two health paths, the gateway below its mount path,
+ * and Bedrock's 404 for everything else. Kept to a few string comparisons so the gateway's own cost stays the cost.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { writeBedrockError } from '../aws/bedrock-errors';
+import type { BedrockHandler } from '../handler';
+import type { Deployment } from '../types';
+
+/** Where the gateway is served; clients use `http://host:port/bedrock` as their endpoint. */
+export const MOUNT_PATH = '/bedrock';
+/** Liveness: the process is up and serving HTTP. */
+const LIVENESS_PATH = '/health';
+/** Readiness: the deployments loaded. (While draining, new connections are refused, which is what probes see.) */
+const READINESS_PATH = `${MOUNT_PATH}/health`;
+
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** What the readiness report shows of a deployment: where it goes, never how it authenticates. */
+interface DeploymentSummary {
+  readonly id: string;
+  readonly modelName: string;
+  readonly modelId: string;
+  readonly region: string;
+  readonly endpoint: string;
+}
+
+/** Creates (does not start) the HTTP server that serves `handler` at {@link MOUNT_PATH}. */
+export function createGatewayServer(handler: BedrockHandler): Server {
+  // Computed once: the deployments do not change while the process runs.
+  const deployments = handler.deployments.map(summarize);
+
+  const server = createServer((req, res) => {
+    const path = pathOf(req);
+    if (isRead(req) && path === LIVENESS_PATH) return sendJson(res, 200, { status: 'ok' });
+    if (isRead(req) && path === READINESS_PATH) return sendJson(res, 200, { status: 'ok', deployments });
+    if (path === MOUNT_PATH || path.startsWith(`${MOUNT_PATH}/`)) return handler(req, res);
+    writeBedrockError(res, 404, 'UnknownOperationException', `Nothing is served at ${path}; Bedrock Runtime is at ${MOUNT_PATH}.`);
+  });
+  // Longer than the 60 s idle timeout of AWS's load balancers: otherwise they reuse a connection Node just closed
+  // and answer 502. (Node's default is 5 s.)
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
+  return server;
+}
+
+/** The five public fields, picked one by one so that nothing added to {@link Deployment} later leaks by default. */
+function summarize(deployment: Deployment): DeploymentSummary {
+  const { id, modelName, modelId, region } = deployment;
+  return { id, modelName, modelId, region, endpoint: deployment.endpoint };
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const queryAt = url.indexOf('?');
+  return queryAt === -1 ? url : url.slice(0, queryAt);
+}
+
+function isRead(req: IncomingMessage): boolean {
+  return req.method === 'GET' || req.method === 'HEAD';
+}
+
+function sendJson(res: ServerResponse, status: number, body: object): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
