@@ -3,7 +3,7 @@ import express from 'express';
 import type { IncomingMessage } from 'node:http';
 import { startBedrockEmulator, type BedrockEmulator } from '../../lib/testing';
 import type { UsageRecord } from '../../lib/types';
-import { MASTER_KEY, deploymentOn, post, startGateway, type RunningGateway } from '../support/gateway';
+import { MASTER_KEY, deploymentOn, post, startGateway, withGateway, type RunningGateway } from '../support/gateway';
 
 /** Oddly spaced, with a number JSON.parse would round: only the exact bytes keep both. */
 const EXACT_BODY = '{ "messages" : [ { "role":"user", "content":[{"text":"Hi"}] } ],\n  "seed": 12345678901234567890 }';
@@ -17,25 +17,20 @@ beforeEach(() => emulator.reset());
 
 const modelList = () => [deploymentOn(emulator, 'claude', 'anthropic.claude-3-5-sonnet-20240620-v1:0')];
 
-async function withGateway(before: ((app: express.Express) => void) | undefined, run: (gateway: RunningGateway) => Promise<void>) {
-  const gateway = await startGateway({ model_list: modelList(), general_settings: { master_key: MASTER_KEY } }, { before });
-  try {
-    await run(gateway);
-  } finally {
-    await gateway.close();
-  }
+function withHostApp(before: ((app: express.Express) => void) | undefined, run: (gateway: RunningGateway) => Promise<void>) {
+  return withGateway({ model_list: modelList(), general_settings: { master_key: MASTER_KEY } }, run, { before });
 }
 
 describe('body parsers in the host app', () => {
   it('without one, forwards the exact bytes', async () => {
-    await withGateway(undefined, async (gateway) => {
+    await withHostApp(undefined, async (gateway) => {
       expect((await post(gateway, '/model/claude/converse', EXACT_BODY)).status).toBe(200);
       expect(emulator.requests[0]?.body.toString()).toBe(EXACT_BODY);
     });
   });
 
   it('after express.raw(), forwards the exact bytes', async () => {
-    await withGateway((app) => app.use(express.raw({ type: '*/*' })), async (gateway) => {
+    await withHostApp((app) => app.use(express.raw({ type: '*/*' })), async (gateway) => {
       expect((await post(gateway, '/model/claude/converse', EXACT_BODY)).status).toBe(200);
       expect(emulator.requests[0]?.body.toString()).toBe(EXACT_BODY);
     });
@@ -45,14 +40,14 @@ describe('body parsers in the host app', () => {
     const keepRaw = (req: IncomingMessage, _res: unknown, buffer: Buffer) => {
       (req as IncomingMessage & { rawBody?: Buffer }).rawBody = buffer;
     };
-    await withGateway((app) => app.use(express.json({ verify: keepRaw })), async (gateway) => {
+    await withHostApp((app) => app.use(express.json({ verify: keepRaw })), async (gateway) => {
       expect((await post(gateway, '/model/claude/converse', EXACT_BODY)).status).toBe(200);
       expect(emulator.requests[0]?.body.toString()).toBe(EXACT_BODY);
     });
   });
 
   it('after express.json(), forwards a faithful re-serialisation, correctly signed', async () => {
-    await withGateway((app) => app.use(express.json()), async (gateway) => {
+    await withHostApp((app) => app.use(express.json()), async (gateway) => {
       expect((await post(gateway, '/model/claude/converse', EXACT_BODY)).status).toBe(200);
       const [upstream] = emulator.requests;
       expect(JSON.parse(upstream?.body.toString() ?? '')).toEqual(JSON.parse(EXACT_BODY));
@@ -62,7 +57,7 @@ describe('body parsers in the host app', () => {
   });
 
   it('after express.text(), forwards the text', async () => {
-    await withGateway((app) => app.use(express.text({ type: '*/*' })), async (gateway) => {
+    await withHostApp((app) => app.use(express.text({ type: '*/*' })), async (gateway) => {
       expect((await post(gateway, '/model/claude/converse', EXACT_BODY)).status).toBe(200);
       expect(emulator.requests[0]?.body.toString()).toBe(EXACT_BODY);
     });

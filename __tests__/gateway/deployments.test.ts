@@ -4,7 +4,7 @@ import { GatewayError } from '../../lib/errors';
 import { createBedrockPassthrough } from '../../lib/express';
 import { EMULATOR_CREDENTIALS, startBedrockEmulator, type BedrockEmulator } from '../../lib/testing';
 import type { Deployment, PickContext, UsageRecord } from '../../lib/types';
-import { MASTER_KEY, deploymentOn, post, startGateway, type RunningGateway } from '../support/gateway';
+import { MASTER_KEY, deploymentOn, post, withGateway } from '../support/gateway';
 
 const CLAUDE = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
 const BODY = JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'Hi' }] }] });
@@ -23,15 +23,6 @@ beforeEach(() => {
   east.reset();
   west.reset();
 });
-
-async function withGateway(options: Parameters<typeof startGateway>[0], run: (gateway: RunningGateway) => Promise<void>) {
-  const gateway = await startGateway(options);
-  try {
-    await run(gateway);
-  } finally {
-    await gateway.close();
-  }
-}
 
 describe('a group of deployments', () => {
   it('shares traffic by weight across regions, each signed for its own region', async () => {

@@ -14,15 +14,9 @@ import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { EventStreamDecoder } from '../../lib/aws/eventstream';
 import { startBedrockEmulator, type BedrockEmulator } from '../../lib/testing';
 import { MASTER_KEY, deploymentOn, post, sdkClient, startGateway, type RunningGateway } from '../support/gateway';
+import { ANTHROPIC_BODY, CLAUDE_ID, MESSAGES } from '../support/bedrock-requests';
 
-const CLAUDE_ID = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
 const PROFILE_ARN = 'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6';
-const ANTHROPIC_BODY = JSON.stringify({
-  anthropic_version: 'bedrock-2023-05-31',
-  max_tokens: 100,
-  messages: [{ role: 'user', content: 'Say hello' }],
-});
-const MESSAGES = [{ role: 'user' as const, content: [{ text: 'Say hello' }] }];
 
 let emulator: BedrockEmulator;
 let gateway: RunningGateway;

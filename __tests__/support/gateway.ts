@@ -67,6 +67,20 @@ export async function startGateway(
   };
 }
 
+/** Runs `run` against a gateway started for it, and stops the gateway whatever happens. */
+export async function withGateway(
+  options: PassthroughOptions,
+  run: (gateway: RunningGateway) => Promise<void>,
+  setup: Parameters<typeof startGateway>[1] = {},
+): Promise<void> {
+  const gateway = await startGateway(options, setup);
+  try {
+    await run(gateway);
+  } finally {
+    await gateway.close();
+  }
+}
+
 /** The AWS SDK pointed at the gateway with a gateway key as its Bedrock API key. */
 export function sdkClient(gateway: RunningGateway, key = MASTER_KEY): BedrockRuntimeClient {
   return new BedrockRuntimeClient({

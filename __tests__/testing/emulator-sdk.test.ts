@@ -32,15 +32,9 @@ import {
   type BedrockErrorType,
   type StreamExceptionType,
 } from '../../lib/testing';
+import { ANTHROPIC_BODY, CLAUDE_ID, MESSAGES } from '../support/bedrock-requests';
 
-const CLAUDE = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
 const PROFILE_ARN = 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-7-sonnet-20250219-v1:0';
-const ANTHROPIC_BODY = JSON.stringify({
-  anthropic_version: 'bedrock-2023-05-31',
-  max_tokens: 100,
-  messages: [{ role: 'user', content: 'Say hello' }],
-});
-const MESSAGES = [{ role: 'user' as const, content: [{ text: 'Say hello' }] }];
 
 let emulator: BedrockEmulator;
 beforeAll(async () => {
@@ -84,7 +78,7 @@ async function collectConverseStream(stream: AsyncIterable<ConverseStreamOutput>
 describe.each(clients)('the AWS SDK with %s completes', (_label, makeClient, scheme) => {
   it('InvokeModel, with an Anthropic Messages body and token headers', async () => {
     const response = await makeClient().send(
-      new InvokeModelCommand({ modelId: CLAUDE, body: ANTHROPIC_BODY, contentType: 'application/json' }),
+      new InvokeModelCommand({ modelId: CLAUDE_ID, body: ANTHROPIC_BODY, contentType: 'application/json' }),
     );
     const body = JSON.parse(Buffer.from(response.body).toString('utf8')) as {
       type: string;
@@ -96,14 +90,14 @@ describe.each(clients)('the AWS SDK with %s completes', (_label, makeClient, sch
     expect(body.usage.output_tokens).toBe(3);
     const request = emulator.requests[0];
     expect(request?.url).toBe('/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/invoke');
-    expect(request?.modelId).toBe(CLAUDE);
+    expect(request?.modelId).toBe(CLAUDE_ID);
     expect(request?.auth).toMatchObject({ scheme, accepted: true });
     expect(response.$metadata.httpStatusCode).toBe(200);
   });
 
   it('InvokeModelWithResponseStream, ending with the invocation metrics', async () => {
     const response = await makeClient().send(
-      new InvokeModelWithResponseStreamCommand({ modelId: CLAUDE, body: ANTHROPIC_BODY, contentType: 'application/json' }),
+      new InvokeModelWithResponseStreamCommand({ modelId: CLAUDE_ID, body: ANTHROPIC_BODY, contentType: 'application/json' }),
     );
     const events: Array<Record<string, unknown>> = [];
     for await (const part of response.body ?? []) {
@@ -123,7 +117,7 @@ describe.each(clients)('the AWS SDK with %s completes', (_label, makeClient, sch
   });
 
   it('Converse, with usage', async () => {
-    const response = await makeClient().send(new ConverseCommand({ modelId: CLAUDE, messages: MESSAGES }));
+    const response = await makeClient().send(new ConverseCommand({ modelId: CLAUDE_ID, messages: MESSAGES }));
     expect(response.output?.message?.content?.[0]?.text).toBe('Hello there, friend.');
     expect(response.stopReason).toBe('end_turn');
     expect(response.usage).toMatchObject({ outputTokens: 3 });
@@ -151,7 +145,7 @@ describe.each(clients)('the AWS SDK with %s completes', (_label, makeClient, sch
   it('CountTokens and ApplyGuardrail', async () => {
     const client = makeClient();
     const counted = await client.send(
-      new CountTokensCommand({ modelId: CLAUDE, input: { converse: { messages: MESSAGES } } }),
+      new CountTokensCommand({ modelId: CLAUDE_ID, input: { converse: { messages: MESSAGES } } }),
     );
     expect(counted.inputTokens).toBeGreaterThan(0);
     const guarded = await client.send(
@@ -181,11 +175,11 @@ const ERROR_CLASSES: Array<[BedrockErrorType, number, new (...args: never[]) => 
 describe('injected errors reach the SDK as its own exception classes', () => {
   it.each(ERROR_CLASSES)('%s (%d)', async (type, status, errorClass) => {
     emulator.inject({ error: { type, message: `injected ${type}` }, times: 2 });
-    const converse = sigv4Client().send(new ConverseCommand({ modelId: CLAUDE, messages: MESSAGES }));
+    const converse = sigv4Client().send(new ConverseCommand({ modelId: CLAUDE_ID, messages: MESSAGES }));
     await expect(converse).rejects.toBeInstanceOf(errorClass);
     await expect(converse).rejects.toMatchObject({ message: `injected ${type}`, $metadata: { httpStatusCode: status } });
     const streamed = bearerClient().send(
-      new InvokeModelWithResponseStreamCommand({ modelId: CLAUDE, body: ANTHROPIC_BODY }),
+      new InvokeModelWithResponseStreamCommand({ modelId: CLAUDE_ID, body: ANTHROPIC_BODY }),
     );
     await expect(streamed).rejects.toBeInstanceOf(errorClass);
   });
@@ -202,7 +196,7 @@ describe('injected errors reach the SDK as its own exception classes', () => {
 
   it.each(CONVERSE_STREAM_EXCEPTION_TYPES.map(withClass))('mid-stream %s on ConverseStream', async (type, errorClass) => {
     emulator.inject({ streamException: { type, message: `mid-stream ${type}`, afterFrames: 2 } });
-    const response = await sigv4Client().send(new ConverseStreamCommand({ modelId: CLAUDE, messages: MESSAGES }));
+    const response = await sigv4Client().send(new ConverseStreamCommand({ modelId: CLAUDE_ID, messages: MESSAGES }));
     const seen: ConverseStreamOutput[] = [];
     const reading = (async () => {
       for await (const event of response.stream ?? []) seen.push(event);
@@ -215,7 +209,7 @@ describe('injected errors reach the SDK as its own exception classes', () => {
   it.each(INVOKE_STREAM_EXCEPTION_TYPES.map(withClass))('mid-stream %s on InvokeModelWithResponseStream', async (type, errorClass) => {
     emulator.inject({ streamException: { type, afterFrames: 1 } });
     const response = await bearerClient().send(
-      new InvokeModelWithResponseStreamCommand({ modelId: CLAUDE, body: ANTHROPIC_BODY }),
+      new InvokeModelWithResponseStreamCommand({ modelId: CLAUDE_ID, body: ANTHROPIC_BODY }),
     );
     const reading = (async () => {
       for await (const part of response.body ?? []) expect(part.chunk).toBeDefined();
