@@ -31,8 +31,12 @@ general_settings:
 }
 
 /** Starts `node dist/cli.js --config <configFile>` on 127.0.0.1 and a free port; resolves once it listens. */
-export async function startCli(configFile: string, extraArgs: readonly string[] = []): Promise<{ cli: RunningProcess; url: string }> {
-  const cli = startNode([CLI, '--config', configFile, '--host', '127.0.0.1', '--port', '0', ...extraArgs]);
+export async function startCli(
+  configFile: string,
+  extraArgs: readonly string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ cli: RunningProcess; url: string }> {
+  const cli = startNode([CLI, '--config', configFile, '--host', '127.0.0.1', '--port', '0', ...extraArgs], env);
   const [, url] = await cli.waitFor(/^bedrock-passthrough listening on (http:\/\/\S+)$/m);
   return { cli, url: url as string };
 }
