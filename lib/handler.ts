@@ -140,7 +140,7 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
     if (route.jsonBody && !isJsonObject(body)) {
       throw new GatewayError('ValidationException', 'Malformed input request: the body must be a JSON object.');
     }
-    const deployment = picker.pick(group.deployments, { operation: route.operation, modelName: group.modelName, principal }) as
+    const deployment = picker.pick(group.deployments, { operation: route.operation, modelName: group.modelName, principal, streaming: route.streams }) as
       | DeploymentTarget
       | undefined;
     if (!deployment) throw new GatewayError('ServiceUnavailableException', `No deployment of '${group.modelName}' is available.`);

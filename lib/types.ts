@@ -73,6 +73,8 @@ export interface PickContext {
   readonly operation: OperationName;
   readonly modelName: string;
   readonly principal: Principal;
+  /** The operation answers with an event stream (time to first byte matters more than total time). */
+  readonly streaming: boolean;
 }
 
 /** How one attempt on a deployment went, reported back to the balancer. */

@@ -9,7 +9,7 @@ const deployment = (id: string, weight: number): Deployment => ({
   endpoint: 'https://example.com',
   weight,
 });
-const context = { operation: 'converse' as const, modelName: 'group', principal: { keyId: 'k', keyName: 'k' } };
+const context = { operation: 'converse' as const, modelName: 'group', principal: { keyId: 'k', keyName: 'k' }, streaming: false };
 
 /** Picks with random numbers spread evenly over [0, 1), so the shares are exact. */
 function shares(candidates: Deployment[], draws = 1000): Record<string, number> {
