@@ -9,8 +9,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { benchBalancers } from './balancer.mjs';
 import { benchEventStream } from './eventstream.mjs';
 import { PLANS } from './measure.mjs';
+import { benchRouting } from './routing.mjs';
 import { benchSigv4 } from './sigv4.mjs';
 
 // Measure in a child with --expose-gc, so the heap can be collected between time slices (see measure.mjs).
@@ -50,6 +52,10 @@ console.error('sigv4 ...');
 const results = [...(await benchSigv4({ plan }))];
 console.error('eventstream ...');
 results.push(...(await benchEventStream({ plan, streamBytes })));
+console.error('balancer ...');
+results.push(...(await benchBalancers({ plan })));
+console.error('routing ...');
+results.push(...(await benchRouting({ requests: quick ? 100 : 600, concurrency: 8 })));
 const durationSeconds = Math.round((performance.now() - started) / 100) / 10;
 
 /** @param {number} value @param {string} unit */
@@ -57,15 +63,21 @@ function rate(value, unit) {
   return unit === 'MB/s' ? `${value.toFixed(1)} MB/s` : `${Math.round(value).toLocaleString('en-US')}/s`;
 }
 const header = ['scenario', 'ours', 'reference', 'ratio', 'target', 'result', 'round ratios'];
-const lines = results.map((result) => [
+/**
+ * A row of the table. Rows of ours-versus-reference rates are formatted here; scenarios measured otherwise (the
+ * routing run, per-pick times) bring their own texts.
+ * @param {any} result
+ */
+const line = (result) => [
   result.scenario,
-  rate(result.ours, result.unit),
-  rate(result.reference, result.unit),
-  `${result.ratio.toFixed(2)}x`,
-  result.target === undefined ? '-' : `>= ${result.target}x`,
+  result.oursText ?? rate(result.ours, result.unit),
+  result.referenceText ?? rate(result.reference, result.unit),
+  result.ratioText ?? `${result.ratio.toFixed(2)}x`,
+  result.targetText ?? (result.target === undefined ? '-' : `>= ${result.target}x`),
   result.verdict,
-  `${result.roundRatioMin.toFixed(2)}-${result.roundRatioMax.toFixed(2)}x`,
-]);
+  result.roundRatioMin === undefined ? '-' : `${result.roundRatioMin.toFixed(2)}-${result.roundRatioMax.toFixed(2)}x`,
+];
+const lines = results.map(line);
 const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => (line[i] ?? '').length)));
 const format = (/** @type {string[]} */ cells) =>
   cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');

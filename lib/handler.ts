@@ -6,29 +6,33 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { pipeline } from 'node:stream/promises';
-import type { Dispatcher } from 'undici';
-import { signRequest } from './aws/sigv4';
 import { authorize, createConfigKeyAuthenticator } from './auth/config-keys';
+import { createBalancer } from './balancer';
 import { createSimpleShuffle } from './balancer/simple-shuffle';
 import { resolveConfig } from './config/load';
 import type { GatewayConfig } from './config/types';
 import { GatewayError, sendGatewayError } from './errors';
 import { ClientGoneError, readRequestBody } from './http/body';
-import { forwardedRequestHeaders, passedResponseHeaders, type ForwardingRules } from './http/headers';
+import { forwardedRequestHeaders, type ForwardingRules } from './http/headers';
 import { createJsonLogger } from './logging/default-logger';
 import { ModelCatalog, type DeploymentTarget } from './models';
-import type { OperationName } from './operations';
 import { matchRoute, type RouteDefinition } from './routes';
+import { Cooldowns } from './routing/cooldowns';
+import { Router, type RouteResult, type RoutingSettings } from './routing/router';
+import { RouterStats } from './routing/stats';
+import { MemoryStore } from './state/memory-store';
 import type { Authenticator, Balancer, Deployment, Logger, PassthroughOptions, Principal, UsageRecord } from './types';
-import { createUpstreamAgent, upstreamFailure } from './upstream/agent';
+import { createUpstreamAgent } from './upstream/agent';
 
 /** Header on every response: the id of this request in the gateway's logs and records. */
 export const REQUEST_ID_HEADER = 'x-bedrock-passthrough-request-id';
-/** Header on every response that came from upstream: the deployment that served it. */
-export const DEPLOYMENT_HEADER = 'x-bedrock-passthrough-deployment';
 
 const DEFAULT_MAX_REQUEST_SIZE_MB = 20;
+/** LiteLLM's defaults. */
+const DEFAULT_NUM_RETRIES = 2;
+const DEFAULT_TIMEOUT_S = 600;
+const DEFAULT_ALLOWED_FAILS = 3;
+const DEFAULT_COOLDOWN_S = 30;
 
 /** The core handler, plus what a server built on it needs. */
 export interface BedrockHandler {
@@ -46,8 +50,7 @@ interface RequestState {
   route?: RouteDefinition;
   modelName?: string;
   principal?: Principal;
-  deployment?: DeploymentTarget;
-  timeToFirstByteMs?: number;
+  result?: RouteResult;
   status?: number;
   errorType?: string;
   outcome: UsageRecord['outcome'];
@@ -62,15 +65,19 @@ function isJsonObject(body: Buffer): boolean {
   }
 }
 
-/** `ThrottlingException:http://internal.amazon.com/...` → `ThrottlingException`. */
-function errorTypeOf(header: string | string[] | undefined): string | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  return value?.split(':')[0] || undefined;
-}
-
 function publicView(deployment: DeploymentTarget): Deployment {
   const { id, modelName, modelId, region, endpoint, weight, rpm, tpm } = deployment;
   return { id, modelName, modelId, region, endpoint, weight, rpm, tpm };
+}
+
+function routingSettings(config: GatewayConfig): RoutingSettings {
+  const router = config.router_settings ?? {};
+  return {
+    numRetries: router.num_retries ?? DEFAULT_NUM_RETRIES,
+    timeoutMs: (router.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
+    streamTimeoutMs: router.stream_timeout === undefined ? undefined : router.stream_timeout * 1000,
+    fallbacks: new Map((router.fallbacks ?? []).flatMap((entry) => Object.entries(entry))),
+  };
 }
 
 /**
@@ -78,18 +85,36 @@ function publicView(deployment: DeploymentTarget): Deployment {
  * over Node's request and response. Validates the config first and throws a `ConfigError` listing every problem.
  */
 export function createBedrockHandler(options: PassthroughOptions): BedrockHandler {
-  const { auth, balancer, costTracker, logger: givenLogger, credentials, mountPath, ...rawConfig } = options;
+  const { auth, balancer, costTracker, logger: givenLogger, credentials, mountPath, store, clock, ...rawConfig } = options;
   const logger = givenLogger ?? createJsonLogger('warn');
+  const now = clock ?? Date.now;
   const config: GatewayConfig = resolveConfig(rawConfig, {
     warn: (message) => logger.warn({}, message),
     externalAuth: auth !== undefined,
   });
-  warnAboutSettingsNotApplied(config, logger);
   const catalog = new ModelCatalog(config, { credentials });
   const authenticator: Authenticator =
     typeof auth === 'function' ? { authenticate: auth } : (auth ?? createConfigKeyAuthenticator(config));
-  const picker: Balancer = typeof balancer === 'function' ? { pick: balancer } : (balancer ?? createSimpleShuffle());
+  const stats = new RouterStats(now);
   const agent = createUpstreamAgent();
+  const router = new Router({
+    agent,
+    balancer: typeof balancer === 'function' ? { pick: balancer } : (balancer ?? builtInBalancer(config, stats, logger)),
+    stats,
+    cooldowns: new Cooldowns(
+      store ?? new MemoryStore(now),
+      {
+        allowedFails: config.router_settings?.allowed_fails ?? DEFAULT_ALLOWED_FAILS,
+        cooldownMs: (config.router_settings?.cooldown_time ?? DEFAULT_COOLDOWN_S) * 1000,
+      },
+      now,
+    ),
+    catalog,
+    settings: routingSettings(config),
+    logger,
+    now,
+    random: Math.random,
+  });
   const maxBodyBytes = Math.floor((config.general_settings?.max_request_size_mb ?? DEFAULT_MAX_REQUEST_SIZE_MB) * 1024 * 1024);
   const keyHeader = config.general_settings?.key_header_name?.toLowerCase();
   const forwarding: ForwardingRules = {
@@ -99,11 +124,11 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
   const prefix = mountPath?.replace(/\/+$/, '') ?? '';
 
   async function handle(req: IncomingMessage, res: ServerResponse, state: RequestState): Promise<void> {
-    const abort = new AbortController();
+    const clientGone = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished) {
         state.outcome = 'client-aborted';
-        abort.abort();
+        clientGone.abort(new ClientGoneError('the client went away'));
       }
     });
 
@@ -140,58 +165,26 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
     if (route.jsonBody && !isJsonObject(body)) {
       throw new GatewayError('ValidationException', 'Malformed input request: the body must be a JSON object.');
     }
-    const deployment = picker.pick(group.deployments, { operation: route.operation, modelName: group.modelName, principal, streaming: route.streams }) as
-      | DeploymentTarget
-      | undefined;
-    if (!deployment) throw new GatewayError('ServiceUnavailableException', `No deployment of '${group.modelName}' is available.`);
-    state.deployment = deployment;
-
-    const upstream = await callUpstream(deployment, route.operation, req, body, abort.signal);
-    state.timeToFirstByteMs = performance.now() - state.startedAt;
-    state.status = upstream.statusCode;
-    if (upstream.statusCode >= 400) state.errorType = errorTypeOf(upstream.headers['x-amzn-errortype']);
-    res.writeHead(upstream.statusCode, { ...passedResponseHeaders(upstream.headers), [DEPLOYMENT_HEADER]: deployment.id });
-    try {
-      await pipeline(upstream.body, res);
-    } catch (error) {
-      if (state.outcome !== 'client-aborted') {
-        state.outcome = 'upstream-failed';
-        logger.warn({ requestId: state.requestId, deployment: deployment.id, error: String(error) }, 'upstream stream failed');
-      }
-    }
-  }
-
-  async function callUpstream(
-    deployment: DeploymentTarget,
-    operation: OperationName,
-    req: IncomingMessage,
-    body: Buffer,
-    signal: AbortSignal,
-  ): Promise<Dispatcher.ResponseData> {
-    const forwarded = forwardedRequestHeaders(req.headers, forwarding);
-    // Rebuilt from the resolved model id, never from the client's alias or path.
-    const path = `${deployment.basePath}/model/${encodeURIComponent(deployment.modelId)}/${operation}`;
-    const headers: Record<string, string> = { ...forwarded, host: deployment.host };
-    if (deployment.auth.kind === 'bearer') {
-      headers['authorization'] = `Bearer ${deployment.auth.apiKey}`;
-    } else {
-      const signing = signRequest(
-        { method: 'POST', host: deployment.host, path, headers: forwarded, body },
-        { credentials: await deployment.auth.credentials(), region: deployment.region, signHeaders: Object.keys(forwarded) },
-      );
-      Object.assign(headers, signing);
-    }
-    try {
-      return await agent.request({ origin: deployment.origin, path, method: 'POST', headers, body, signal });
-    } catch (error) {
-      if (signal.aborted) throw new ClientGoneError('the client went away before Bedrock answered');
-      throw upstreamFailure(error, deployment.id);
-    }
+    const result = await router.route({
+      requestId: state.requestId,
+      route,
+      group,
+      principal,
+      body,
+      forwarded: forwardedRequestHeaders(req.headers, forwarding),
+      res,
+      clientGone: clientGone.signal,
+    });
+    state.result = result;
+    state.status = result.status;
+    state.errorType = result.errorType;
+    if (result.outcome !== 'completed') state.outcome = result.outcome;
   }
 
   function finish(state: RequestState, res: ServerResponse): void {
     const route = state.route;
     if (!route) return;
+    const served = state.result?.served;
     const record: UsageRecord = {
       requestId: state.requestId,
       time: new Date(performance.timeOrigin + state.startedAt),
@@ -199,15 +192,16 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
       keyName: state.principal?.keyName,
       operation: route.operation,
       modelName: state.modelName ?? '',
-      deploymentId: state.deployment?.id,
-      modelId: state.deployment?.modelId,
-      region: state.deployment?.region,
+      deploymentId: served?.id,
+      modelId: served?.modelId,
+      region: served?.region,
       streamed: route.streams,
       status: state.status ?? res.statusCode,
       outcome: state.outcome,
       errorType: state.errorType,
       latencyMs: performance.now() - state.startedAt,
-      timeToFirstByteMs: state.timeToFirstByteMs,
+      timeToFirstByteMs: state.result?.timeToFirstByteMs,
+      attempts: state.result?.attempts ?? [],
     };
     logger.info({ ...record }, 'request');
     if (costTracker) {
@@ -244,13 +238,13 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
   });
 }
 
-/** Router settings this release reads but does not apply yet: say so rather than let them seem in force. */
-function warnAboutSettingsNotApplied(config: GatewayConfig, logger: Logger): void {
-  const router = config.router_settings ?? {};
-  const notApplied = Object.keys(router).filter((name) => !(name === 'routing_strategy' && router.routing_strategy === 'simple-shuffle'));
-  if (notApplied.length > 0) {
-    logger.warn({ settings: notApplied }, `router_settings not applied in this release (simple-shuffle is used): ${notApplied.join(', ')}`);
-  }
+/** The strategy `router_settings.routing_strategy` names; one not built in falls back to `simple-shuffle`, loudly. */
+function builtInBalancer(config: GatewayConfig, stats: RouterStats, logger: Logger): Balancer {
+  const strategy = config.router_settings?.routing_strategy;
+  const balancer = createBalancer(strategy, stats);
+  if (balancer) return balancer;
+  logger.warn({ strategy }, `routing_strategy '${strategy}' is not supported; using simple-shuffle`);
+  return createSimpleShuffle();
 }
 
 async function authenticateRequest(authenticator: Authenticator, request: Parameters<Authenticator['authenticate']>[0]): Promise<Principal> {

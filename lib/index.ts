@@ -15,7 +15,8 @@
  */
 export { createBedrockPassthrough } from './express';
 export type { BedrockPassthrough } from './express';
-export { createBedrockHandler, DEPLOYMENT_HEADER, REQUEST_ID_HEADER } from './handler';
+export { createBedrockHandler, REQUEST_ID_HEADER } from './handler';
+export { ATTEMPTS_HEADER, DEPLOYMENT_HEADER } from './routing/router';
 export type { BedrockHandler } from './handler';
 export { ConfigError, loadConfig, resolveConfig } from './config/load';
 export type { Environment, LoadConfigOptions } from './config/load';
@@ -36,6 +37,7 @@ export { createJsonLogger } from './logging/default-logger';
 export type { LogLevel } from './logging/default-logger';
 export type {
   AttemptOutcome,
+  AttemptRecord,
   AuthenticateFunction,
   Authenticator,
   Balancer,

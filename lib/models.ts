@@ -25,6 +25,9 @@ export interface DeploymentTarget extends Deployment {
   readonly auth: UpstreamAuth;
   /** The Bedrock model id written in `litellm_params.model`, which clients may also use to name the group. */
   readonly bedrockModelId: string;
+  /** This deployment's own `timeout` and `stream_timeout`, in milliseconds, when set. */
+  readonly timeoutMs?: number | undefined;
+  readonly streamTimeoutMs?: number | undefined;
 }
 
 /** The deployments a `{model}` segment resolved to. */
@@ -85,6 +88,11 @@ export class ModelCatalog {
     }
   }
 
+  /** The group of a `model_name`, if there is one (for fallbacks, which name groups). */
+  group(modelName: string): ModelGroup | undefined {
+    return this.groupsByName.get(modelName);
+  }
+
   /** Every group, in config order. */
   get groups(): readonly ModelGroup[] {
     return [...this.groupsByName.values()];
@@ -136,6 +144,8 @@ export class ModelCatalog {
       weight: params.weight ?? params.rpm ?? params.tpm ?? 1,
       rpm: params.rpm,
       tpm: params.tpm,
+      timeoutMs: params.timeout === undefined ? undefined : params.timeout * 1000,
+      streamTimeoutMs: params.stream_timeout === undefined ? undefined : params.stream_timeout * 1000,
       auth: this.upstreamAuth(params),
     };
   }

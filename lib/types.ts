@@ -127,6 +127,22 @@ export interface UsageRecord {
   readonly latencyMs: number;
   /** Milliseconds from request to the first response byte from upstream. */
   readonly timeToFirstByteMs?: number | undefined;
+  /** Every upstream attempt, in order, with its outcome; the last `served` one answered the client. */
+  readonly attempts: readonly AttemptRecord[];
+}
+
+/** One upstream attempt of a request. */
+export interface AttemptRecord {
+  readonly deploymentId: string;
+  /** The group the deployment belongs to (a fallback group's name when the request fell back). */
+  readonly modelName: string;
+  /** Upstream status, when it answered. */
+  readonly status?: number | undefined;
+  readonly errorType?: string | undefined;
+  /** Milliseconds to the answer's head (or to the failure). */
+  readonly latencyMs: number;
+  /** `served`: its answer went to the client; `failed`: it failed, and was retried when that was allowed. */
+  readonly outcome: 'served' | 'failed';
 }
 
 /** Receives a {@link UsageRecord} for every request. Must not throw; errors are logged and ignored. */
@@ -145,6 +161,13 @@ export interface PassthroughOptions extends GatewayConfig {
   logger?: Logger;
   /** Upstream credentials for deployments that set none. Default: the standard AWS environment variables. */
   credentials?: CredentialsProvider;
+  /**
+   * Shared counters (deployment failure counts for cooldowns). Default: in this process's memory; pass a shared store
+   * to count across instances.
+   */
+  store?: Store;
+  /** The clock, in milliseconds since the epoch, for cooldowns and per-minute limits. Default `Date.now`; for tests. */
+  clock?: () => number;
   /**
    * Only for the bare handler on `node:http`: the path prefix it is served under (`/bedrock`). Express and Connect
    * strip the mount path themselves.

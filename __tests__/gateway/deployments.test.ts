@@ -207,7 +207,7 @@ describe('what hosts inject', () => {
     await withGateway(options, async (gateway) => {
       const response = await post(gateway, '/model/claude/converse', BODY, { 'x-api-key': 'sk-team-b', 'content-type': 'application/json' });
       expect(response.status).toBe(200);
-      east.inject({ error: { type: 'ThrottlingException' } });
+      east.inject({ error: { type: 'ThrottlingException' }, times: 3 });
       expect((await post(gateway, '/model/claude/converse', BODY)).status).toBe(429);
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(records).toHaveLength(2);

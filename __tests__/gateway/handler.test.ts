@@ -18,7 +18,7 @@ describe('createBedrockHandler on node:http', () => {
     const handler = createBedrockHandler({
       model_list: [deploymentOn(emulator, 'claude', 'anthropic.claude-3-5-sonnet-20240620-v1:0', { weight: 2 }, { id: 'east' })],
       general_settings: { master_key: MASTER_KEY },
-      router_settings: { num_retries: 3, routing_strategy: 'least-busy' },
+      router_settings: { num_retries: 3, routing_strategy: 'cost-based-routing' },
       mountPath: '/bedrock/',
       logger: { debug: () => undefined, info: () => undefined, warn: (_fields, message) => void warnings.push(message ?? ''), error: () => undefined },
     });
@@ -46,7 +46,7 @@ describe('createBedrockHandler on node:http', () => {
         },
       ]);
       expect(JSON.stringify(handler.deployments)).not.toContain(EMULATOR_CREDENTIALS.secretAccessKey);
-      expect(warnings).toEqual([expect.stringContaining('router_settings not applied in this release (simple-shuffle is used): num_retries, routing_strategy')]);
+      expect(warnings).toEqual(["routing_strategy 'cost-based-routing' is not supported; using simple-shuffle"]);
     } finally {
       server.closeAllConnections();
       server.close();

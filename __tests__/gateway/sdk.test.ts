@@ -7,7 +7,9 @@ import {
   ConverseStreamCommand,
   InvokeModelCommand,
   InvokeModelWithResponseStreamCommand,
+  ModelStreamErrorException,
   ThrottlingException,
+  ValidationException,
   type ConverseStreamOutput,
 } from '@aws-sdk/client-bedrock-runtime';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
@@ -88,16 +90,20 @@ describe('the AWS SDK through the gateway', () => {
   });
 
   it('passes upstream errors through as the SDK exception', async () => {
-    emulator.inject({ error: { type: 'ThrottlingException', message: 'Too many tokens, please wait.' } });
+    // Three times: the gateway tries a throttled call three times (num_retries 2) before giving up.
+    emulator.inject({ error: { type: 'ThrottlingException', message: 'Too many tokens, please wait.' }, times: 3 });
     const call = sdkClient(gateway).send(new ConverseCommand({ modelId: 'claude', messages: MESSAGES }));
     await expect(call).rejects.toBeInstanceOf(ThrottlingException);
     await expect(call).rejects.toMatchObject({ message: 'Too many tokens, please wait.' });
+    emulator.inject({ error: { type: 'ValidationException', message: 'messages: bad shape' } });
+    const invalid = sdkClient(gateway).send(new ConverseCommand({ modelId: 'claude', messages: MESSAGES }));
+    await expect(invalid).rejects.toBeInstanceOf(ValidationException);
   });
 
   it('passes mid-stream exception frames through', async () => {
-    emulator.inject({ streamException: { type: 'throttlingException', afterFrames: 2 } });
+    emulator.inject({ streamException: { type: 'modelStreamErrorException', afterFrames: 2 } });
     const response = await sdkClient(gateway).send(new ConverseStreamCommand({ modelId: 'claude', messages: MESSAGES }));
-    await expect(collect(response.stream)).rejects.toBeInstanceOf(ThrottlingException);
+    await expect(collect(response.stream)).rejects.toBeInstanceOf(ModelStreamErrorException);
   });
 });
 

@@ -310,3 +310,22 @@ describe('validation and records', () => {
     }
   });
 });
+
+describe('behaviours by chance', () => {
+  it('apply to about the given share of calls, and skipped calls do not use them up', async () => {
+    emulator.inject({ error: { type: 'ServiceUnavailableException' }, probability: 0.5, times: Infinity });
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, () => bearerFetch(`/model/${encodeURIComponent(MODEL)}/converse`, CONVERSE_BODY).then((response) => response.status)),
+    );
+    const failed = statuses.filter((status) => status === 503).length;
+    // 100 expected; the bounds are five standard deviations wide.
+    expect(failed).toBeGreaterThan(64);
+    expect(failed).toBeLessThan(136);
+    expect(statuses.every((status) => status === 200 || status === 503)).toBe(true);
+  });
+
+  it('refuse a probability outside (0, 1]', () => {
+    expect(() => emulator.inject({ probability: 0 })).toThrow(expect.objectContaining({ name: 'RangeError' }));
+    expect(() => emulator.inject({ probability: 1.5 })).toThrow(expect.objectContaining({ name: 'RangeError' }));
+  });
+});

@@ -27,6 +27,11 @@ export interface Behaviour {
   };
   /** How many calls it applies to. Default 1; `Infinity` for every call until {@link BedrockEmulator.reset}. */
   readonly times?: number;
+  /**
+   * The chance (0 to 1) that it applies to a matching call; a call it skips does not count towards `times`.
+   * Default 1. `{ error: ..., probability: 0.5, times: Infinity }` fails half the calls, at random.
+   */
+  readonly probability?: number;
   /** Answer with this error instead of a result (Bedrock's format; status from the error type unless given). */
   readonly error?: {
     readonly type: BedrockErrorType;
@@ -73,16 +78,20 @@ export class BehaviourQueue {
   add(behaviour: Behaviour): void {
     const times = behaviour.times ?? 1;
     if (!(times > 0)) throw new RangeError(`times must be positive, got ${times}`);
+    const probability = behaviour.probability ?? 1;
+    if (!(probability > 0 && probability <= 1)) throw new RangeError(`probability must be in (0, 1], got ${probability}`);
     this.queued.push({ behaviour, remaining: times });
   }
 
   /** The first behaviour matching the call, counted as used; undefined when none applies. */
-  take(operation: EmulatedOperation, modelId: string | undefined): Behaviour | undefined {
-    const index = this.queued.findIndex(({ behaviour: { match } }) => {
-      if (!match) return true;
-      const operations = typeof match.operation === 'string' ? [match.operation] : match.operation;
-      if (operations && !operations.includes(operation)) return false;
-      return match.modelId === undefined || match.modelId === modelId;
+  take(operation: EmulatedOperation, modelId: string | undefined, random: () => number = Math.random): Behaviour | undefined {
+    const index = this.queued.findIndex(({ behaviour: { match, probability } }) => {
+      if (match) {
+        const operations = typeof match.operation === 'string' ? [match.operation] : match.operation;
+        if (operations && !operations.includes(operation)) return false;
+        if (match.modelId !== undefined && match.modelId !== modelId) return false;
+      }
+      return probability === undefined || random() < probability;
     });
     const entry = this.queued[index];
     if (!entry) return undefined;

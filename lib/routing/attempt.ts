@@ -1,0 +1,229 @@
+/**
+ * One attempt on one deployment: sign, send, and read just enough of the answer to know whether it is worth
+ * giving to the client or whether another attempt should be made. Nothing reaches the client here.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { Agent, Dispatcher } from 'undici';
+import { EventStreamDecoder, type EventStreamFrame } from '../aws/eventstream';
+import { signRequest } from '../aws/sigv4';
+import { GatewayError } from '../errors';
+import { ClientGoneError } from '../http/body';
+import type { DeploymentTarget } from '../models';
+import type { OperationName } from '../operations';
+import { upstreamFailure } from '../upstream/agent';
+import { isRetryableStatus, isRetryableStreamException, retryAfterMs } from './retry-policy';
+
+/** An upstream answer kept whole, to replay to the client if no later attempt does better. */
+export interface StoredAnswer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/** An answer to give to the client: the head, and the body still to read. */
+export interface Answer {
+  readonly kind: 'answer';
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Dispatcher.ResponseData['body'];
+  /** Streams: the decoder that has read the first frame(s), and those frames, not yet forwarded. */
+  readonly stream?: { readonly decoder: EventStreamDecoder; readonly ready: readonly EventStreamFrame[] };
+  /** Aborts the upstream call (client gone, or a timeout during the relay). */
+  readonly abort: (reason: unknown) => void;
+  /** Stops the attempt's timers once the answer is fully relayed. */
+  readonly settle: () => void;
+  /** Aborted when the attempt's whole-call timeout passes. */
+  readonly timedOut: AbortSignal;
+}
+
+/** A failed attempt. */
+export interface Failure {
+  readonly kind: 'failure';
+  readonly retryable: boolean;
+  /** A 429 cools a deployment down at once. */
+  readonly throttled: boolean;
+  /** The error type, for records and logs (`ThrottlingException`, `ECONNREFUSED`...). */
+  readonly errorType: string;
+  readonly retryAfterMs?: number | undefined;
+  /** What upstream answered, when it answered: the client gets it unchanged if this was the last attempt. */
+  readonly answer?: StoredAnswer | undefined;
+  /** What the client gets when upstream did not answer. */
+  readonly error?: GatewayError | undefined;
+}
+
+export type AttemptResult = Answer | Failure;
+
+export interface AttemptRequest {
+  readonly agent: Agent;
+  readonly deployment: DeploymentTarget;
+  readonly operation: OperationName;
+  readonly streaming: boolean;
+  readonly body: Buffer;
+  /** Client headers to forward (already filtered). */
+  readonly forwarded: Readonly<Record<string, string>>;
+  /** Aborted when the client goes away. */
+  readonly clientGone: AbortSignal;
+  /** The whole call, from sending to the last byte. */
+  readonly timeoutMs: number;
+  /** Streams: the longest silence allowed before the first frame (and, in the relay, between frames). */
+  readonly streamTimeoutMs?: number | undefined;
+}
+
+/** Error answers are small; more than this is not kept for replay. */
+const MAX_STORED_ANSWER_BYTES = 1024 * 1024;
+
+const TIMEOUT = Symbol('timeout');
+
+export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
+  const { deployment } = request;
+  const controller = new AbortController();
+  const timedOut = new AbortController();
+  const onClientGone = () => controller.abort(request.clientGone.reason);
+  request.clientGone.addEventListener('abort', onClientGone, { once: true });
+  const deadline = setTimeout(() => {
+    timedOut.abort(TIMEOUT);
+    controller.abort(TIMEOUT);
+  }, request.timeoutMs);
+  const settle = () => {
+    clearTimeout(deadline);
+    request.clientGone.removeEventListener('abort', onClientGone);
+  };
+  const timeoutError = () =>
+    new GatewayError('ModelTimeoutException', `Deployment ${deployment.id} did not answer within ${request.timeoutMs / 1000} s.`);
+
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await send(request, controller.signal);
+  } catch (error) {
+    settle();
+    if (request.clientGone.aborted) throw new ClientGoneError('the client went away before Bedrock answered');
+    if (timedOut.signal.aborted) return { kind: 'failure', retryable: true, throttled: false, errorType: 'Timeout', error: timeoutError() };
+    // The gateway's own failure before sending (no credentials): trying elsewhere would not change it.
+    if (error instanceof GatewayError) return { kind: 'failure', retryable: false, throttled: false, errorType: error.type, error };
+    const failure = upstreamFailure(error, deployment.id);
+    return { kind: 'failure', retryable: true, throttled: false, errorType: errorCode(error), error: failure };
+  }
+
+  const { statusCode: status, headers, body } = response;
+  if (status >= 400) {
+    const stored = await readAnswer(body, status, headers);
+    settle();
+    return {
+      kind: 'failure',
+      retryable: isRetryableStatus(status),
+      throttled: status === 429,
+      errorType: errorTypeOf(headers['x-amzn-errortype']) ?? `HTTP ${status}`,
+      retryAfterMs: retryAfterMs(headers['retry-after'], Date.now()),
+      answer: stored,
+    };
+  }
+  const answer = { kind: 'answer' as const, status, headers, body, abort: (reason: unknown) => controller.abort(reason), settle, timedOut: timedOut.signal };
+  if (!request.streaming) return answer;
+
+  // A stream can fail inside a 200: read its first frame before committing anything to the client.
+  const decoder = new EventStreamDecoder();
+  const first = await readFirstFrames(body, decoder, request.streamTimeoutMs);
+  if (request.clientGone.aborted) {
+    settle();
+    throw new ClientGoneError('the client went away before the first event');
+  }
+  if (first.kind !== 'frames') {
+    controller.abort(first.kind);
+    settle();
+    const reason = first.kind === 'timeout' ? `sent no event within ${(request.streamTimeoutMs ?? 0) / 1000} s` : `ended or broke its stream before the first event (${first.kind})`;
+    const timeout = timedOut.signal.aborted || first.kind === 'timeout';
+    return {
+      kind: 'failure',
+      retryable: true,
+      throttled: false,
+      errorType: timeout ? 'Timeout' : 'StreamFailed',
+      error: timedOut.signal.aborted ? timeoutError() : new GatewayError('ServiceUnavailableException', `Deployment ${deployment.id} ${reason}.`),
+    };
+  }
+  const exceptionType = first.frames[0]?.headers[':exception-type']?.value;
+  if (typeof exceptionType === 'string' && isRetryableStreamException(exceptionType)) {
+    const rest = await readAnswer(body, status, headers);
+    settle();
+    return {
+      kind: 'failure',
+      retryable: true,
+      throttled: exceptionType === 'throttlingException',
+      errorType: exceptionType,
+      answer: { ...rest, body: Buffer.concat([...first.frames.map((frame) => frame.raw), rest.body]) },
+    };
+  }
+  return { ...answer, stream: { decoder, ready: first.frames } };
+}
+
+async function send(request: AttemptRequest, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  const { deployment, operation, body, forwarded } = request;
+  // Rebuilt from the resolved model id, never from the client's alias or path.
+  const path = `${deployment.basePath}/model/${encodeURIComponent(deployment.modelId)}/${operation}`;
+  const headers: Record<string, string> = { ...forwarded, host: deployment.host };
+  if (deployment.auth.kind === 'bearer') {
+    headers['authorization'] = `Bearer ${deployment.auth.apiKey}`;
+  } else {
+    const signing = signRequest(
+      { method: 'POST', host: deployment.host, path, headers: forwarded, body },
+      { credentials: await deployment.auth.credentials(), region: deployment.region, signHeaders: Object.keys(forwarded) },
+    );
+    Object.assign(headers, signing);
+  }
+  return request.agent.request({ origin: deployment.origin, path, method: 'POST', headers, body, signal });
+}
+
+type FirstFrames = { kind: 'frames'; frames: EventStreamFrame[] } | { kind: 'ended' | 'corrupt' | 'timeout' | 'failed' };
+
+/** Reads until at least one whole frame is decoded, then pauses the body for the relay to resume. */
+function readFirstFrames(body: Readable, decoder: EventStreamDecoder, timeoutMs: number | undefined): Promise<FirstFrames> {
+  return new Promise((resolve) => {
+    const frames: EventStreamFrame[] = [];
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => done({ kind: 'timeout' }), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      frames.push(...decoder.push(chunk));
+      if (frames.length > 0) done({ kind: 'frames', frames });
+      else if (decoder.error) done({ kind: 'corrupt' });
+    };
+    const onEnd = () => done({ kind: 'ended' });
+    const onError = () => done({ kind: 'failed' });
+    const done = (result: FirstFrames) => {
+      clearTimeout(timer);
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      body.pause();
+      resolve(result);
+    };
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+  });
+}
+
+/** Reads a (small) answer whole, keeping at most {@link MAX_STORED_ANSWER_BYTES}. */
+async function readAnswer(body: Dispatcher.ResponseData['body'], status: number, headers: IncomingHttpHeaders): Promise<StoredAnswer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      if (size + chunk.length > MAX_STORED_ANSWER_BYTES) break;
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+  } catch {
+    // What arrived is still the best account of the failure.
+  }
+  return { status, headers, body: Buffer.concat(chunks, size) };
+}
+
+/** `ThrottlingException:http://internal.amazon.com/...` → `ThrottlingException`. */
+export function errorTypeOf(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value?.split(':')[0] || undefined;
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : 'ConnectionFailed';
+}

@@ -1,0 +1,260 @@
+/**
+ * Routes one request across a group's deployments: picks a healthy one below its limits, tries again elsewhere on
+ * retryable failures while nothing has reached the client, cools failing deployments down, moves on to fallback
+ * groups, and answers with the best it got.
+ */
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Agent } from 'undici';
+import { GatewayError, sendGatewayError } from '../errors';
+import { ClientGoneError } from '../http/body';
+import { passedResponseHeaders } from '../http/headers';
+import type { DeploymentTarget, ModelCatalog, ModelGroup } from '../models';
+import type { RouteDefinition } from '../routes';
+import type { AttemptRecord, Balancer, Deployment, Logger, Principal } from '../types';
+import { TokenTally } from '../usage/token-tally';
+import { attempt, type Answer, type Failure, type StoredAnswer } from './attempt';
+import type { Cooldowns } from './cooldowns';
+import { relayAnswer, type RelayOutcome } from './relay';
+import { backoffMs } from './retry-policy';
+import type { RouterStats } from './stats';
+
+/** Header on every response that involved Bedrock: how many attempts it took. */
+export const ATTEMPTS_HEADER = 'x-bedrock-passthrough-attempts';
+/** Header naming the deployment that served the answer. */
+export const DEPLOYMENT_HEADER = 'x-bedrock-passthrough-deployment';
+
+/** The router's settings, resolved from `router_settings` and the deployments. */
+export interface RoutingSettings {
+  readonly numRetries: number;
+  readonly timeoutMs: number;
+  readonly streamTimeoutMs?: number | undefined;
+  /** `model_name` to the groups tried, in order, once it is exhausted. */
+  readonly fallbacks: ReadonlyMap<string, readonly string[]>;
+}
+
+export interface RouterParts {
+  readonly agent: Agent;
+  readonly balancer: Balancer;
+  readonly stats: RouterStats;
+  readonly cooldowns: Cooldowns;
+  readonly catalog: ModelCatalog;
+  readonly settings: RoutingSettings;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly random: () => number;
+}
+
+/** What the router needs of one request. */
+export interface RoutedRequest {
+  readonly requestId: string;
+  readonly route: RouteDefinition;
+  readonly group: ModelGroup;
+  readonly principal: Principal;
+  readonly body: Buffer;
+  readonly forwarded: Readonly<Record<string, string>>;
+  readonly res: ServerResponse;
+  readonly clientGone: AbortSignal;
+}
+
+/** How the request went, for its record. */
+export interface RouteResult {
+  readonly attempts: readonly AttemptRecord[];
+  readonly served?: DeploymentTarget | undefined;
+  readonly status: number;
+  readonly outcome: RelayOutcome;
+  readonly errorType?: string | undefined;
+  readonly timeToFirstByteMs?: number | undefined;
+}
+
+const MINUTE_MS = 60_000;
+
+export class Router {
+  constructor(private readonly parts: RouterParts) {}
+
+  async route(request: RoutedRequest): Promise<RouteResult> {
+    const { settings } = this.parts;
+    const attempts: AttemptRecord[] = [];
+    const startedAt = this.parts.now();
+    let lastFailure: Failure | undefined;
+    let lastDeploymentId: string | undefined;
+    let limited = false;
+
+    for (const group of this.groupsToTry(request.group)) {
+      const tried = new Set<string>();
+      for (let retry = 0; retry <= settings.numRetries; retry++) {
+        const choice = this.choose(group, tried, request);
+        if (choice === 'limited') limited = true;
+        if (typeof choice === 'string') break;
+        if (attempts.length > 0) {
+          const same = choice.id === lastDeploymentId;
+          await this.pause(backoffMs(attempts.length, same, same ? lastFailure?.retryAfterMs : undefined, this.parts.random), request.clientGone);
+        }
+        const result = await this.tryDeployment(choice, request, attempts, startedAt);
+        if (result.kind === 'done') return result.result;
+        lastFailure = result.failure;
+        lastDeploymentId = choice.id;
+        tried.add(choice.id);
+        if (!result.failure.retryable) return this.answerWithFailure(request, result.failure, attempts);
+      }
+    }
+    if (lastFailure) return this.answerWithFailure(request, lastFailure, attempts);
+    const error = limited
+      ? new GatewayError('ThrottlingException', `Every deployment of '${request.group.modelName}' is at its rpm/tpm limit; try again shortly.`, undefined, {
+          'retry-after': String(Math.ceil((MINUTE_MS - (this.parts.now() % MINUTE_MS)) / 1000)),
+        })
+      : new GatewayError('ServiceUnavailableException', `No deployment of '${request.group.modelName}' is available.`);
+    return this.answerWithError(request, error, attempts, limited ? 'AtLimit' : 'NoDeployment');
+  }
+
+  /** The group, then its fallbacks (each once). */
+  private groupsToTry(group: ModelGroup): ModelGroup[] {
+    const groups = [group];
+    for (const name of this.parts.settings.fallbacks.get(group.modelName) ?? []) {
+      const fallback = this.parts.catalog.group(name);
+      if (fallback && !groups.includes(fallback)) groups.push(fallback);
+    }
+    return groups;
+  }
+
+  /**
+   * A deployment for the next attempt: below its limits, not cooling down, not tried yet by this request — each
+   * condition relaxed, in reverse order, when nothing meets it. When every deployment is cooling down, the one that
+   * failed longest ago is tried rather than none.
+   */
+  private choose(group: ModelGroup, tried: ReadonlySet<string>, request: RoutedRequest): DeploymentTarget | 'limited' | 'refused' {
+    const { cooldowns, stats } = this.parts;
+    const usable = group.deployments.filter((deployment) => !isAtLimit(deployment, stats));
+    if (usable.length === 0) return 'limited';
+    const healthy = usable.filter((deployment) => !cooldowns.isCoolingDown(deployment.id));
+    const untried = healthy.filter((deployment) => !tried.has(deployment.id));
+    const candidates =
+      untried.length > 0 ? untried : healthy.length > 0 ? healthy : [leastRecentlyFailed(usable, cooldowns)];
+    const context = { operation: request.route.operation, modelName: group.modelName, principal: request.principal, streaming: request.route.streams };
+    const picked = this.parts.balancer.pick(candidates, context);
+    return picked ? (picked as DeploymentTarget) : 'refused';
+  }
+
+  private async tryDeployment(
+    deployment: DeploymentTarget,
+    request: RoutedRequest,
+    attempts: AttemptRecord[],
+    startedAt: number,
+  ): Promise<{ kind: 'done'; result: RouteResult } | { kind: 'failed'; failure: Failure }> {
+    const { stats, settings, now } = this.parts;
+    const streaming = request.route.streams;
+    const attemptStarted = now();
+    stats.started(deployment.id);
+    let result: Answer | Failure;
+    try {
+      result = await attempt({
+        agent: this.parts.agent,
+        deployment,
+        operation: request.route.operation,
+        streaming,
+        body: request.body,
+        forwarded: request.forwarded,
+        clientGone: request.clientGone,
+        timeoutMs: deployment.timeoutMs ?? settings.timeoutMs,
+        streamTimeoutMs: deployment.streamTimeoutMs ?? settings.streamTimeoutMs,
+      });
+    } catch (error) {
+      stats.finished(deployment.id);
+      throw error;
+    }
+
+    if (result.kind === 'failure') {
+      stats.finished(deployment.id);
+      const latencyMs = now() - attemptStarted;
+      const status = result.answer?.status;
+      attempts.push({ deploymentId: deployment.id, modelName: deployment.modelName, status, errorType: result.errorType, latencyMs, outcome: 'failed' });
+      this.parts.balancer.observe?.(deployment, { status, latencyMs, error: result.errorType });
+      if (result.retryable) await this.parts.cooldowns.recordFailure(deployment.id, result.throttled);
+      this.parts.logger.warn(
+        { requestId: request.requestId, deployment: deployment.id, status, errorType: result.errorType, retryable: result.retryable },
+        'attempt failed',
+      );
+      return { kind: 'failed', failure: result };
+    }
+
+    const firstByteAt = now();
+    if (streaming) stats.observeLatency(deployment.id, true, firstByteAt - attemptStarted);
+    attempts.push({ deploymentId: deployment.id, modelName: deployment.modelName, status: result.status, latencyMs: firstByteAt - attemptStarted, outcome: 'served' });
+    const tally = new TokenTally();
+    tally.observeHeaders(result.headers);
+    const headers: OutgoingHttpHeaders = {
+      ...passedResponseHeaders(result.headers),
+      [DEPLOYMENT_HEADER]: deployment.id,
+      [ATTEMPTS_HEADER]: String(attempts.length),
+    };
+    const outcome = await relayAnswer(request.res, result, headers, {
+      deploymentId: deployment.id,
+      streamTimeoutMs: deployment.streamTimeoutMs ?? settings.streamTimeoutMs,
+      onChunk: tally.observeChunk,
+      onFrame: tally.observeFrame,
+    });
+    stats.finished(deployment.id);
+    stats.addTokens(deployment.id, tally.total());
+    const totalMs = now() - attemptStarted;
+    if (!streaming && outcome === 'completed') stats.observeLatency(deployment.id, false, totalMs);
+    this.parts.balancer.observe?.(deployment, { status: result.status, latencyMs: streaming ? firstByteAt - attemptStarted : totalMs });
+    return {
+      kind: 'done',
+      result: { attempts, served: deployment, status: result.status, outcome, timeToFirstByteMs: firstByteAt - startedAt },
+    };
+  }
+
+  /** The last failure goes to the client as upstream gave it, or as the gateway's error when upstream gave none. */
+  private answerWithFailure(request: RoutedRequest, failure: Failure, attempts: readonly AttemptRecord[]): RouteResult {
+    if (!failure.answer) return this.answerWithError(request, failure.error ?? new GatewayError('ServiceUnavailableException', 'Bedrock could not be reached.'), attempts, failure.errorType);
+    replay(request.res, failure.answer, {
+      [DEPLOYMENT_HEADER]: attempts.at(-1)?.deploymentId ?? '',
+      [ATTEMPTS_HEADER]: String(attempts.length),
+    });
+    return { attempts, status: failure.answer.status, outcome: 'completed', errorType: failure.errorType };
+  }
+
+  private answerWithError(request: RoutedRequest, error: GatewayError, attempts: readonly AttemptRecord[], errorType: string): RouteResult {
+    const headers = attempts.length > 0 ? { ...error.headers, [ATTEMPTS_HEADER]: String(attempts.length) } : error.headers;
+    sendGatewayError(request.res, new GatewayError(error.type, error.message, error.status, headers));
+    return { attempts, status: error.status, outcome: 'completed', errorType };
+  }
+
+  private pause(ms: number, clientGone: AbortSignal): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        clientGone.removeEventListener('abort', gone);
+        resolve();
+      };
+      const gone = () => {
+        clearTimeout(timer);
+        reject(new ClientGoneError('the client went away between attempts'));
+      };
+      const timer = setTimeout(done, ms);
+      clientGone.addEventListener('abort', gone, { once: true });
+    });
+  }
+}
+
+function isAtLimit(deployment: Deployment, stats: RouterStats): boolean {
+  if (deployment.rpm === undefined && deployment.tpm === undefined) return false;
+  const usage = stats.usageThisMinute(deployment.id);
+  return (deployment.rpm !== undefined && usage.requests >= deployment.rpm) || (deployment.tpm !== undefined && usage.tokens >= deployment.tpm);
+}
+
+function leastRecentlyFailed(deployments: readonly DeploymentTarget[], cooldowns: Cooldowns): DeploymentTarget {
+  let best = deployments[0] as DeploymentTarget;
+  for (const deployment of deployments) if (cooldowns.lastFailureAt(deployment.id) < cooldowns.lastFailureAt(best.id)) best = deployment;
+  return best;
+}
+
+/** Sends a stored upstream answer as it was, with the gateway's headers added. */
+function replay(res: ServerResponse, answer: StoredAnswer, extra: OutgoingHttpHeaders): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(answer.status, { ...passedResponseHeaders(answer.headers), ...extra, 'content-length': answer.body.length });
+  res.end(answer.body);
+}
