@@ -5,25 +5,15 @@
 import { ConverseStreamCommand, InternalServerException, type ConverseStreamOutput } from '@aws-sdk/client-bedrock-runtime';
 import { EventStreamDecoder } from '../../lib/aws/eventstream';
 import type { BedrockErrorType } from '../../lib/aws/bedrock-errors';
-import { startBedrockEmulator, type BedrockEmulator } from '../../lib/testing';
 import type { Deployment, PassthroughOptions, UsageRecord } from '../../lib/types';
 import { ANTHROPIC_BODY, CLAUDE_ID, MESSAGES } from '../support/bedrock-requests';
+import { useThreeRegions } from '../support/regions';
 import { MASTER_KEY, deploymentOn, post, sdkClient, withGateway, type RunningGateway } from '../support/gateway';
 
 const CONVERSE = JSON.stringify({ messages: MESSAGES });
 
-let east: BedrockEmulator;
-let west: BedrockEmulator;
-let eu: BedrockEmulator;
-beforeAll(async () => {
-  [east, west, eu] = await Promise.all([
-    startBedrockEmulator({ region: 'us-east-1', replyText: 'from east' }),
-    startBedrockEmulator({ region: 'us-west-2', replyText: 'from west' }),
-    startBedrockEmulator({ region: 'eu-west-1', replyText: 'from eu' }),
-  ]);
-});
-afterAll(() => Promise.all([east.close(), west.close(), eu.close()]));
-beforeEach(() => [east, west, eu].forEach((emulator) => emulator.reset()));
+const regions = useThreeRegions(true);
+
 
 /** Prefers deployments in this order, among the candidates the router offers: makes failover deterministic. */
 function prefer(...ids: string[]) {
@@ -35,9 +25,9 @@ function gatewayOptions(extra: Partial<PassthroughOptions> = {}): PassthroughOpt
   const records: UsageRecord[] = [];
   return {
     model_list: [
-      deploymentOn(east, 'claude', CLAUDE_ID, {}, { id: 'east' }),
-      deploymentOn(west, 'claude', CLAUDE_ID, {}, { id: 'west' }),
-      deploymentOn(eu, 'nova', 'amazon.nova-lite-v1:0', {}, { id: 'eu-nova' }),
+      deploymentOn(regions.east, 'claude', CLAUDE_ID, {}, { id: 'east' }),
+      deploymentOn(regions.west, 'claude', CLAUDE_ID, {}, { id: 'west' }),
+      deploymentOn(regions.eu, 'nova', 'amazon.nova-lite-v1:0', {}, { id: 'eu-nova' }),
     ],
     general_settings: { master_key: MASTER_KEY },
     balancer: prefer('east', 'west', 'eu-nova'),
@@ -65,7 +55,7 @@ describe('retryable failures move to another deployment', () => {
   it.each(retryable)('%s', async (_label, type, status) => {
     const options = gatewayOptions();
     await withGateway(options, async (gateway) => {
-      east.inject({ error: { type, status } });
+      regions.east.inject({ error: { type, status } });
       const response = await post(gateway, '/model/claude/converse', CONVERSE);
       expect(response.status).toBe(200);
       expect(response.headers.get('x-bedrock-passthrough-deployment')).toBe('west');
@@ -82,7 +72,7 @@ describe('retryable failures move to another deployment', () => {
 
   it('a refused connection', async () => {
     const options = gatewayOptions();
-    options.model_list[0] = deploymentOn(east, 'claude', CLAUDE_ID, { aws_bedrock_runtime_endpoint: 'http://127.0.0.1:9' }, { id: 'east' });
+    options.model_list[0] = deploymentOn(regions.east, 'claude', CLAUDE_ID, { aws_bedrock_runtime_endpoint: 'http://127.0.0.1:9' }, { id: 'east' });
     await withGateway(options, async (gateway) => {
       const response = await post(gateway, '/model/claude/converse', CONVERSE);
       expect(response.status).toBe(200);
@@ -94,21 +84,21 @@ describe('retryable failures move to another deployment', () => {
   it('a timeout before the first byte', async () => {
     const options = gatewayOptions({ router_settings: { timeout: 0.3 } });
     await withGateway(options, async (gateway) => {
-      east.inject({ firstByteDelayMs: 3000 });
+      regions.east.inject({ firstByteDelayMs: 3000 });
       const started = Date.now();
       const response = await post(gateway, '/model/claude/converse', CONVERSE);
       expect(response.status).toBe(200);
       expect(response.headers.get('x-bedrock-passthrough-deployment')).toBe('west');
       expect(Date.now() - started).toBeLessThan(2000);
-      expect(east.requests[0]?.outcome).toBe('client-aborted');
+      expect(regions.east.requests[0]?.outcome).toBe('client-aborted');
     });
   });
 
   it('answers with the last failure, unchanged, once every attempt failed', async () => {
     const options = gatewayOptions({ router_settings: { num_retries: 3 } });
     await withGateway(options, async (gateway) => {
-      east.inject({ error: { type: 'ThrottlingException', message: 'east is busy', retryAfterSeconds: 0 }, times: 10 });
-      west.inject({ error: { type: 'ServiceUnavailableException', message: 'west is down' }, times: 10 });
+      regions.east.inject({ error: { type: 'ThrottlingException', message: 'east is busy', retryAfterSeconds: 0 }, times: 10 });
+      regions.west.inject({ error: { type: 'ServiceUnavailableException', message: 'west is down' }, times: 10 });
       const response = await post(gateway, '/model/claude/converse', CONVERSE);
       expect(response.status).toBe(503);
       expect(response.headers.get('x-amzn-errortype')?.split(':')[0]).toBe('ServiceUnavailableException');
@@ -120,8 +110,8 @@ describe('retryable failures move to another deployment', () => {
   it('gives a timeout error when every attempt timed out', async () => {
     const options = gatewayOptions({ router_settings: { timeout: 0.2, num_retries: 1 } });
     await withGateway(options, async (gateway) => {
-      east.inject({ firstByteDelayMs: 2000 });
-      west.inject({ firstByteDelayMs: 2000 });
+      regions.east.inject({ firstByteDelayMs: 2000 });
+      regions.west.inject({ firstByteDelayMs: 2000 });
       const response = await post(gateway, '/model/claude/converse', CONVERSE);
       expect(response.status).toBe(408);
       expect(response.headers.get('x-amzn-errortype')).toBe('ModelTimeoutException');
@@ -139,12 +129,12 @@ describe('client errors are not retried', () => {
   ] as Array<[BedrockErrorType, number]>)('%s (%d)', async (type, status) => {
     const options = gatewayOptions();
     await withGateway(options, async (gateway) => {
-      east.inject({ error: { type, status, message: 'your request' } });
+      regions.east.inject({ error: { type, status, message: 'your request' } });
       const response = await post(gateway, '/model/claude/converse', CONVERSE);
       expect(response.status).toBe(status);
       expect(await response.json()).toEqual({ message: 'your request' });
       expect(response.headers.get('x-bedrock-passthrough-attempts')).toBe('1');
-      expect(west.requests).toHaveLength(0);
+      expect(regions.west.requests).toHaveLength(0);
     });
   });
 });
@@ -156,31 +146,31 @@ describe('streams that fail inside a 200', () => {
   ])('%s: a retryable first frame moves to another deployment, and the client sees one clean stream', async (operation, body) => {
     const options = gatewayOptions();
     await withGateway(options, async (gateway) => {
-      east.inject({ streamException: { type: 'throttlingException', afterFrames: 0 } });
+      regions.east.inject({ streamException: { type: 'throttlingException', afterFrames: 0 } });
       const response = await post(gateway, `/model/claude/${operation}`, body);
       expect(response.status).toBe(200);
       expect(response.headers.get('x-bedrock-passthrough-deployment')).toBe('west');
       const bytes = Buffer.from(await response.arrayBuffer());
-      expect(bytes.equals(west.requests[0]?.responseBody ?? Buffer.alloc(0))).toBe(true);
+      expect(bytes.equals(regions.west.requests[0]?.responseBody ?? Buffer.alloc(0))).toBe(true);
     });
   });
 
   it('a first frame that is the request’s own fault is passed on as it came', async () => {
     const options = gatewayOptions();
     await withGateway(options, async (gateway) => {
-      east.inject({ streamException: { type: 'validationException', message: 'bad tool spec', afterFrames: 0 } });
+      regions.east.inject({ streamException: { type: 'validationException', message: 'bad tool spec', afterFrames: 0 } });
       const response = await post(gateway, '/model/claude/converse-stream', CONVERSE);
       const bytes = Buffer.from(await response.arrayBuffer());
-      expect(bytes.equals(east.requests[0]?.responseBody ?? Buffer.alloc(0))).toBe(true);
-      expect(west.requests).toHaveLength(0);
+      expect(bytes.equals(regions.east.requests[0]?.responseBody ?? Buffer.alloc(0))).toBe(true);
+      expect(regions.west.requests).toHaveLength(0);
     });
   });
 
   it('a stream whose every attempt fails first ends as the last one did', async () => {
     const options = gatewayOptions({ router_settings: { num_retries: 1 } });
     await withGateway(options, async (gateway) => {
-      east.inject({ streamException: { type: 'serviceUnavailableException', afterFrames: 0 } });
-      west.inject({ streamException: { type: 'throttlingException', message: 'west throttled', afterFrames: 0 } });
+      regions.east.inject({ streamException: { type: 'serviceUnavailableException', afterFrames: 0 } });
+      regions.west.inject({ streamException: { type: 'throttlingException', message: 'west throttled', afterFrames: 0 } });
       const response = await post(gateway, '/model/claude/converse-stream', CONVERSE);
       expect(response.status).toBe(200);
       const [frame] = new EventStreamDecoder().push(Buffer.from(await response.arrayBuffer()));
@@ -204,13 +194,13 @@ describe('failures after the first frame reached the client', () => {
   ])('%s ends the stream with a well-formed internalServerException frame', async (_label, fault) => {
     const options = gatewayOptions();
     await withGateway(options, async (gateway) => {
-      east.inject(fault);
+      regions.east.inject(fault);
       const frames = await framesOf(gateway);
       expect(frames).toHaveLength(4);
       expect(frames.slice(0, 3).every((frame) => frame.headers[':message-type']?.value === 'event')).toBe(true);
       expect(frames[3]?.headers).toMatchObject({ ':message-type': { value: 'exception' }, ':exception-type': { value: 'internalServerException' } });
       expect(JSON.parse(Buffer.from(frames[3]?.body ?? []).toString()).message).toMatch(/^The stream from deployment east failed: /);
-      expect(west.requests).toHaveLength(0);
+      expect(regions.west.requests).toHaveLength(0);
       expect(await lastRecord(options.records)).toMatchObject({ outcome: 'upstream-failed', deploymentId: 'east' });
     });
   });
@@ -218,7 +208,7 @@ describe('failures after the first frame reached the client', () => {
   it('a silence longer than stream_timeout ends the stream the same way', async () => {
     const options = gatewayOptions({ router_settings: { stream_timeout: 0.2 } });
     await withGateway(options, async (gateway) => {
-      east.inject({ chunkDelayMs: 1000 });
+      regions.east.inject({ chunkDelayMs: 1000 });
       const frames = await framesOf(gateway);
       expect(frames.at(-1)?.headers[':exception-type']?.value).toBe('internalServerException');
       expect(JSON.parse(Buffer.from(frames.at(-1)?.body ?? []).toString()).message).toContain('no event for 0.2 s');
@@ -227,7 +217,7 @@ describe('failures after the first frame reached the client', () => {
 
   it('the AWS SDK raises it as InternalServerException', async () => {
     await withGateway(gatewayOptions(), async (gateway) => {
-      east.inject({ cutConnection: { afterFrames: 2, midFrame: true } });
+      regions.east.inject({ cutConnection: { afterFrames: 2, midFrame: true } });
       const response = await sdkClient(gateway).send(new ConverseStreamCommand({ modelId: 'claude', messages: MESSAGES }));
       const events: ConverseStreamOutput[] = [];
       const reading = (async () => {
@@ -243,13 +233,13 @@ describe('fallbacks', () => {
   it('move to the fallback group once the group is exhausted, with the fallback’s model id', async () => {
     const options = gatewayOptions({ router_settings: { num_retries: 1, fallbacks: [{ claude: ['nova'] }] } });
     await withGateway(options, async (gateway) => {
-      east.inject({ error: { type: 'ServiceUnavailableException' }, times: 5 });
-      west.inject({ error: { type: 'ServiceUnavailableException' }, times: 5 });
+      regions.east.inject({ error: { type: 'ServiceUnavailableException' }, times: 5 });
+      regions.west.inject({ error: { type: 'ServiceUnavailableException' }, times: 5 });
       const response = await post(gateway, '/model/claude/converse', CONVERSE);
       expect(response.status).toBe(200);
       expect(response.headers.get('x-bedrock-passthrough-deployment')).toBe('eu-nova');
-      expect(eu.requests[0]?.modelId).toBe('amazon.nova-lite-v1:0');
-      expect(eu.requests[0]?.body.toString()).toBe(CONVERSE);
+      expect(regions.eu.requests[0]?.modelId).toBe('amazon.nova-lite-v1:0');
+      expect(regions.eu.requests[0]?.body.toString()).toBe(CONVERSE);
       const record = await lastRecord(options.records);
       expect(record?.modelName).toBe('claude');
       expect(record?.attempts.map((attempt) => [attempt.modelName, attempt.deploymentId, attempt.outcome])).toEqual([

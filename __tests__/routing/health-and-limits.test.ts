@@ -1,31 +1,21 @@
 /** Cooldowns (on a clock the test moves), per-deployment rpm/tpm limits, and the built-in strategies end to end. */
-import { startBedrockEmulator, type BedrockEmulator } from '../../lib/testing';
 import type { Deployment, PassthroughOptions } from '../../lib/types';
 import { CLAUDE_ID, MESSAGES } from '../support/bedrock-requests';
+import { useThreeRegions } from '../support/regions';
 import { MASTER_KEY, deploymentOn, post, withGateway, type RunningGateway } from '../support/gateway';
 
 const CONVERSE = JSON.stringify({ messages: MESSAGES });
 
-let east: BedrockEmulator;
-let west: BedrockEmulator;
-let eu: BedrockEmulator;
-beforeAll(async () => {
-  [east, west, eu] = await Promise.all([
-    startBedrockEmulator({ region: 'us-east-1' }),
-    startBedrockEmulator({ region: 'us-west-2' }),
-    startBedrockEmulator({ region: 'eu-west-1' }),
-  ]);
-});
-afterAll(() => Promise.all([east.close(), west.close(), eu.close()]));
-beforeEach(() => [east, west, eu].forEach((emulator) => emulator.reset()));
+const regions = useThreeRegions();
+
 
 const preferEast = (candidates: readonly Deployment[]) => candidates.find((candidate) => candidate.id === 'east') ?? candidates[0];
 
 function twoRegions(extra: Partial<PassthroughOptions> = {}, eastParams = {}, westParams = {}): PassthroughOptions {
   return {
     model_list: [
-      deploymentOn(east, 'claude', CLAUDE_ID, eastParams, { id: 'east' }),
-      deploymentOn(west, 'claude', CLAUDE_ID, westParams, { id: 'west' }),
+      deploymentOn(regions.east, 'claude', CLAUDE_ID, eastParams, { id: 'east' }),
+      deploymentOn(regions.west, 'claude', CLAUDE_ID, westParams, { id: 'west' }),
     ],
     general_settings: { master_key: MASTER_KEY },
     ...extra,
@@ -47,7 +37,7 @@ describe('cooldowns', () => {
       clock: () => now,
     });
     await withGateway(options, async (gateway) => {
-      east.inject({ error: { type: 'InternalServerException' }, times: 2 });
+      regions.east.inject({ error: { type: 'InternalServerException' }, times: 2 });
       expect(await servedBy(gateway)).toBe('HTTP 500');
       expect(await servedBy(gateway)).toBe('HTTP 500');
       // Cooling down: the balancer prefers east, but is not offered it.
@@ -56,7 +46,7 @@ describe('cooldowns', () => {
       expect(await servedBy(gateway)).toBe('west');
       now += 2_000;
       expect(await servedBy(gateway)).toBe('east');
-      expect(east.requests).toHaveLength(3);
+      expect(regions.east.requests).toHaveLength(3);
     });
   });
 
@@ -64,7 +54,7 @@ describe('cooldowns', () => {
     let now = Date.parse('2026-11-21T12:00:00Z');
     const options = twoRegions({ router_settings: { cooldown_time: 10 }, balancer: preferEast, clock: () => now });
     await withGateway(options, async (gateway) => {
-      east.inject({ error: { type: 'ThrottlingException' } });
+      regions.east.inject({ error: { type: 'ThrottlingException' } });
       expect(await servedBy(gateway)).toBe('west');
       expect(await servedBy(gateway)).toBe('west');
       now += 11_000;
@@ -76,10 +66,10 @@ describe('cooldowns', () => {
     let now = Date.parse('2026-11-21T12:00:00Z');
     const options = twoRegions({ router_settings: { cooldown_time: 60, num_retries: 0 }, balancer: preferEast, clock: () => now });
     await withGateway(options, async (gateway) => {
-      east.inject({ error: { type: 'ThrottlingException' } });
+      regions.east.inject({ error: { type: 'ThrottlingException' } });
       expect(await servedBy(gateway)).toBe('HTTP 429');
       now += 1000;
-      west.inject({ error: { type: 'ThrottlingException' } });
+      regions.west.inject({ error: { type: 'ThrottlingException' } });
       expect(await servedBy(gateway)).toBe('HTTP 429');
       now += 1000;
       // Both cooling; east failed first.
@@ -99,7 +89,7 @@ describe('per-deployment limits', () => {
       expect(refused.headers.get('x-amzn-errortype')).toBe('ThrottlingException');
       expect(refused.headers.get('retry-after')).toBe('50');
       expect(((await refused.json()) as { message: string }).message).toMatch(/at its rpm\/tpm limit/);
-      expect(east.requests.length + west.requests.length).toBe(3);
+      expect(regions.east.requests.length + regions.west.requests.length).toBe(3);
       now += 60_000;
       expect(await servedBy(gateway)).toBe('east');
     });
@@ -108,7 +98,7 @@ describe('per-deployment limits', () => {
   it('skip a deployment once the tokens it served this minute reach its tpm', async () => {
     const options = twoRegions({ balancer: preferEast }, { tpm: 100 });
     await withGateway(options, async (gateway) => {
-      east.inject({ usage: { inputTokens: 60, outputTokens: 50 } });
+      regions.east.inject({ usage: { inputTokens: 60, outputTokens: 50 } });
       expect(await servedBy(gateway)).toBe('east');
       expect(await servedBy(gateway)).toBe('west');
     });
@@ -117,7 +107,7 @@ describe('per-deployment limits', () => {
   it('count stream tokens too', async () => {
     const options = twoRegions({ balancer: preferEast }, { tpm: 100 });
     await withGateway(options, async (gateway) => {
-      east.inject({ usage: { inputTokens: 90, outputTokens: 20 } });
+      regions.east.inject({ usage: { inputTokens: 90, outputTokens: 20 } });
       const stream = await post(gateway, '/model/claude/converse-stream', CONVERSE);
       await stream.arrayBuffer();
       expect(stream.headers.get('x-bedrock-passthrough-deployment')).toBe('east');
@@ -130,9 +120,9 @@ describe('routing strategies through the gateway', () => {
   function threeRegions(strategy: NonNullable<NonNullable<PassthroughOptions['router_settings']>['routing_strategy']>): PassthroughOptions {
     return {
       model_list: [
-        deploymentOn(east, 'claude', CLAUDE_ID, {}, { id: 'east' }),
-        deploymentOn(west, 'claude', CLAUDE_ID, {}, { id: 'west' }),
-        deploymentOn(eu, 'claude', CLAUDE_ID, {}, { id: 'eu' }),
+        deploymentOn(regions.east, 'claude', CLAUDE_ID, {}, { id: 'east' }),
+        deploymentOn(regions.west, 'claude', CLAUDE_ID, {}, { id: 'west' }),
+        deploymentOn(regions.eu, 'claude', CLAUDE_ID, {}, { id: 'eu' }),
       ],
       general_settings: { master_key: MASTER_KEY },
       router_settings: { routing_strategy: strategy },
@@ -149,7 +139,7 @@ describe('routing strategies through the gateway', () => {
 
   it('least-busy spreads concurrent slow calls', async () => {
     await withGateway(threeRegions('least-busy'), async (gateway) => {
-      for (const emulator of [east, west, eu]) emulator.inject({ firstByteDelayMs: 150, times: 3 });
+      for (const emulator of [regions.east, regions.west, regions.eu]) emulator.inject({ firstByteDelayMs: 150, times: 3 });
       const served = await Promise.all([servedBy(gateway), servedBy(gateway), servedBy(gateway)]);
       expect(served.sort()).toEqual(['east', 'eu', 'west']);
     });
@@ -157,8 +147,8 @@ describe('routing strategies through the gateway', () => {
 
   it('latency-based-routing sends most traffic to the fastest deployment, and still measures the others', async () => {
     await withGateway(threeRegions('latency-based-routing'), async (gateway) => {
-      east.inject({ firstByteDelayMs: 60, times: Infinity });
-      west.inject({ firstByteDelayMs: 60, times: Infinity });
+      regions.east.inject({ firstByteDelayMs: 60, times: Infinity });
+      regions.west.inject({ firstByteDelayMs: 60, times: Infinity });
       const counts: Record<string, number> = {};
       for (let index = 0; index < 60; index++) {
         const id = (await servedBy(gateway)) ?? 'none';
