@@ -1,6 +1,7 @@
 /** The gateway as Express (or Connect) middleware: what `app.use('/bedrock', ...)` mounts. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createBedrockHandler } from './handler';
+import type { MemoryCostTracker } from './tracking/memory-cost-tracker';
 import type { PassthroughOptions } from './types';
 
 /**
@@ -9,6 +10,8 @@ import type { PassthroughOptions } from './types';
  */
 export interface BedrockPassthrough {
   (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
+  /** Spend and tokens so far, by day, key and model group (this instance, in memory). */
+  readonly spend: MemoryCostTracker;
   /** Closes the upstream connection pool (call it when the app shuts down). */
   close(): Promise<void>;
 }
@@ -26,5 +29,8 @@ export interface BedrockPassthrough {
  */
 export function createBedrockPassthrough(options: PassthroughOptions): BedrockPassthrough {
   const handler = createBedrockHandler(options);
-  return Object.assign((req: IncomingMessage, res: ServerResponse) => handler(req, res), { close: () => handler.close() });
+  return Object.assign((req: IncomingMessage, res: ServerResponse) => handler(req, res), {
+    spend: handler.spend,
+    close: () => handler.close(),
+  });
 }

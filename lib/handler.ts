@@ -14,14 +14,20 @@ import type { GatewayConfig } from './config/types';
 import { GatewayError, sendGatewayError } from './errors';
 import { ClientGoneError, readRequestBody } from './http/body';
 import { forwardedRequestHeaders, type ForwardingRules } from './http/headers';
-import { createJsonLogger } from './logging/default-logger';
+import { SILENT_LOGGER } from './logging/default-logger';
+import { redactingLogger } from './logging/redaction';
 import { ModelCatalog, type DeploymentTarget } from './models';
 import { matchRoute, type RouteDefinition } from './routes';
 import { Cooldowns } from './routing/cooldowns';
 import { Router, type RouteResult, type RoutingSettings } from './routing/router';
 import { RouterStats } from './routing/stats';
 import { MemoryStore } from './state/memory-store';
-import type { Authenticator, Balancer, Deployment, Logger, PassthroughOptions, Principal, UsageRecord } from './types';
+import { createPrometheusMetrics } from './metrics/prometheus';
+import { createTracing, type RequestTrace } from './tracing/otel';
+import { createAccounting } from './tracking/accounting';
+import { createMemoryCostTracker, type MemoryCostTracker } from './tracking/memory-cost-tracker';
+import { createReporter } from './tracking/reporter';
+import type { Authenticator, Balancer, Deployment, HookRequest, Hooks, Logger, PassthroughOptions, Principal, UsageRecord } from './types';
 import { createUpstreamAgent } from './upstream/agent';
 
 /** Header on every response: the id of this request in the gateway's logs and records. */
@@ -39,6 +45,8 @@ export interface BedrockHandler {
   (req: IncomingMessage, res: ServerResponse): void;
   /** The deployments it routes to, without credentials (for health and readiness reports). */
   readonly deployments: readonly Deployment[];
+  /** Spend and tokens so far, by day, key and model group (this instance, in memory). */
+  readonly spend: MemoryCostTracker;
   /** Closes the upstream connection pool; in-flight requests finish first. */
   close(): Promise<void>;
 }
@@ -46,8 +54,14 @@ export interface BedrockHandler {
 /** What one request became, for its record. */
 interface RequestState {
   readonly requestId: string;
+  /** `performance.now()` at arrival, for durations. */
   readonly startedAt: number;
+  /** The gateway clock at arrival, for the record's time. */
+  readonly arrivedAt: number;
   route?: RouteDefinition;
+  body?: Buffer;
+  annotations?: Readonly<Record<string, unknown>> | undefined;
+  trace?: RequestTrace;
   modelName?: string;
   principal?: Principal;
   result?: RouteResult;
@@ -85,36 +99,62 @@ function routingSettings(config: GatewayConfig): RoutingSettings {
  * over Node's request and response. Validates the config first and throws a `ConfigError` listing every problem.
  */
 export function createBedrockHandler(options: PassthroughOptions): BedrockHandler {
-  const { auth, balancer, costTracker, logger: givenLogger, credentials, mountPath, store, clock, ...rawConfig } = options;
-  const logger = givenLogger ?? createJsonLogger('warn');
+  const {
+    auth,
+    balancer,
+    costTracker,
+    logger: givenLogger,
+    credentials,
+    mountPath,
+    store,
+    clock,
+    hooks,
+    logBodies,
+    metrics: metricsOptions,
+    tracing: tracingOptions,
+    ...rawConfig
+  } = options;
   const now = clock ?? Date.now;
   const config: GatewayConfig = resolveConfig(rawConfig, {
-    warn: (message) => logger.warn({}, message),
+    warn: (message) => (givenLogger ?? SILENT_LOGGER).warn({}, message),
     externalAuth: auth !== undefined,
   });
+  const logger = redactingLogger(givenLogger ?? SILENT_LOGGER, configuredSecrets(config));
+  const spend = createMemoryCostTracker();
   const catalog = new ModelCatalog(config, { credentials });
   const authenticator: Authenticator =
     typeof auth === 'function' ? { authenticate: auth } : (auth ?? createConfigKeyAuthenticator(config));
   const stats = new RouterStats(now);
   const agent = createUpstreamAgent();
+  const cooldowns = new Cooldowns(
+    store ?? new MemoryStore(now),
+    {
+      allowedFails: config.router_settings?.allowed_fails ?? DEFAULT_ALLOWED_FAILS,
+      cooldownMs: (config.router_settings?.cooldown_time ?? DEFAULT_COOLDOWN_S) * 1000,
+    },
+    now,
+  );
   const router = new Router({
     agent,
+    accounting: createAccounting(logger),
     balancer: typeof balancer === 'function' ? { pick: balancer } : (balancer ?? builtInBalancer(config, stats, logger)),
     stats,
-    cooldowns: new Cooldowns(
-      store ?? new MemoryStore(now),
-      {
-        allowedFails: config.router_settings?.allowed_fails ?? DEFAULT_ALLOWED_FAILS,
-        cooldownMs: (config.router_settings?.cooldown_time ?? DEFAULT_COOLDOWN_S) * 1000,
-      },
-      now,
-    ),
+    cooldowns,
     catalog,
     settings: routingSettings(config),
     logger,
     now,
     random: Math.random,
   });
+  const deployments = catalog.groups.flatMap((group) => group.deployments.map(publicView));
+  const metrics =
+    metricsOptions &&
+    createPrometheusMetrics({
+      ...metricsOptions,
+      cooldowns: () => deployments.map((deployment) => ({ deploymentId: deployment.id, modelName: deployment.modelName, coolingDown: cooldowns.isCoolingDown(deployment.id) })),
+    });
+  const tracing = tracingOptions ? createTracing(tracingOptions) : undefined;
+  const report = createReporter({ logger, consumers: [spend, costTracker, metrics], hooks });
   const maxBodyBytes = Math.floor((config.general_settings?.max_request_size_mb ?? DEFAULT_MAX_REQUEST_SIZE_MB) * 1024 * 1024);
   const keyHeader = config.general_settings?.key_header_name?.toLowerCase();
   const forwarding: ForwardingRules = {
@@ -148,6 +188,7 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
     }
     const { route } = match;
     state.route = route;
+    if (tracing) state.trace = tracing.begin(req.headers);
     let model: string;
     try {
       model = decodeURIComponent(match.encodedModel);
@@ -162,8 +203,20 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
     authorize(principal, group.modelName, route.operation);
 
     const body = await readRequestBody(req, maxBodyBytes);
+    state.body = body;
     if (route.jsonBody && !isJsonObject(body)) {
       throw new GatewayError('ValidationException', 'Malformed input request: the body must be a JSON object.');
+    }
+    if (hooks?.onRequest) {
+      state.annotations = await runOnRequest(hooks.onRequest, {
+        requestId: state.requestId,
+        operation: route.operation,
+        model,
+        modelName: group.modelName,
+        principal,
+        headers: req.headers,
+        body,
+      }, logger);
     }
     const result = await router.route({
       requestId: state.requestId,
@@ -184,10 +237,12 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
   function finish(state: RequestState, res: ServerResponse): void {
     const route = state.route;
     if (!route) return;
-    const served = state.result?.served;
+    const result = state.result;
+    const served = result?.served;
+    const latencyMs = performance.now() - state.startedAt;
     const record: UsageRecord = {
       requestId: state.requestId,
-      time: new Date(performance.timeOrigin + state.startedAt),
+      time: new Date(state.arrivedAt),
       keyId: state.principal?.keyId,
       keyName: state.principal?.keyName,
       operation: route.operation,
@@ -199,20 +254,21 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
       status: state.status ?? res.statusCode,
       outcome: state.outcome,
       errorType: state.errorType,
-      latencyMs: performance.now() - state.startedAt,
-      timeToFirstByteMs: state.result?.timeToFirstByteMs,
-      attempts: state.result?.attempts ?? [],
+      latencyMs,
+      timeToFirstByteMs: result?.timeToFirstByteMs,
+      overheadMs: Math.max(0, latencyMs - (result?.waitingMs ?? 0)),
+      usage: result?.usage,
+      usageComplete: result?.usageComplete ?? false,
+      costUsd: result?.costUsd ?? null,
+      attempts: result?.attempts ?? [],
+      annotations: state.annotations,
     };
-    logger.info({ ...record }, 'request');
-    if (costTracker) {
-      Promise.resolve()
-        .then(() => costTracker.record(record))
-        .catch((error: unknown) => logger.error({ requestId: state.requestId, error: String(error) }, 'cost tracker failed'));
-    }
+    report(record, logBodies ? loggedBodies(state.body, result?.plainBody) : undefined);
+    if (tracing && state.trace) tracing.end(state.trace, record);
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    const state: RequestState = { requestId: randomUUID(), startedAt: performance.now(), outcome: 'completed' };
+    const state: RequestState = { requestId: randomUUID(), startedAt: performance.now(), arrivedAt: now(), outcome: 'completed' };
     res.setHeader(REQUEST_ID_HEADER, state.requestId);
     handle(req, res, state)
       .catch((error: unknown) => {
@@ -233,8 +289,12 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
   };
 
   return Object.assign(handler, {
-    deployments: catalog.groups.flatMap((group) => group.deployments.map(publicView)),
-    close: () => agent.close(),
+    deployments,
+    spend,
+    close: () => {
+      metrics?.close();
+      return agent.close();
+    },
   });
 }
 
@@ -245,6 +305,38 @@ function builtInBalancer(config: GatewayConfig, stats: RouterStats, logger: Logg
   if (balancer) return balancer;
   logger.warn({ strategy }, `routing_strategy '${strategy}' is not supported; using simple-shuffle`);
   return createSimpleShuffle();
+}
+
+/** Every secret the config holds, for redaction from logs. */
+function configuredSecrets(config: GatewayConfig): Array<string | undefined> {
+  const secrets: Array<string | undefined> = [config.general_settings?.master_key, ...(config.keys ?? []).map((key) => key.key)];
+  for (const source of [config.bedrock_settings, ...config.model_list.map((entry) => entry.litellm_params)]) {
+    secrets.push(source?.aws_secret_access_key, source?.aws_session_token, (source as { api_key?: string } | undefined)?.api_key);
+  }
+  return secrets;
+}
+
+const LOGGED_BODY_BYTES = 32 * 1024;
+
+/** The bodies a host opted in to log, as text, cut at {@link LOGGED_BODY_BYTES}. */
+function loggedBodies(request: Buffer | undefined, response: Buffer | undefined): Record<string, string> {
+  const text = (body: Buffer) => body.subarray(0, LOGGED_BODY_BYTES).toString('utf8');
+  return { ...(request ? { request_body: text(request) } : {}), ...(response ? { response_body: text(response) } : {}) };
+}
+
+/** Runs `onRequest`: a GatewayError refuses the request; any other exception is logged and the request goes on. */
+async function runOnRequest(
+  onRequest: NonNullable<Hooks['onRequest']>,
+  request: HookRequest,
+  logger: Logger,
+): Promise<Readonly<Record<string, unknown>> | undefined> {
+  try {
+    return (await onRequest(request)) ?? undefined;
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
+    logger.error({ requestId: request.requestId, error: String(error) }, 'onRequest hook failed');
+    return undefined;
+  }
 }
 
 async function authenticateRequest(authenticator: Authenticator, request: Parameters<Authenticator['authenticate']>[0]): Promise<Principal> {

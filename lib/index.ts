@@ -16,7 +16,13 @@
 export { createBedrockPassthrough } from './express';
 export type { BedrockPassthrough } from './express';
 export { createBedrockHandler, REQUEST_ID_HEADER } from './handler';
-export { ATTEMPTS_HEADER, DEPLOYMENT_HEADER } from './routing/router';
+export { ATTEMPTS_HEADER, COST_HEADER, DEPLOYMENT_HEADER, OVERHEAD_HEADER } from './routing/router';
+export { createMemoryCostTracker } from './tracking/memory-cost-tracker';
+export type { MemoryCostTracker, SpendReport, SpendRow, SpendTotals } from './tracking/memory-cost-tracker';
+export type { MetricsOptions } from './metrics/prometheus';
+export type { PrometheusRegistry } from './metrics/types';
+export type { TracingOptions } from './tracing/otel';
+export type { TokenUsage } from './usage/types';
 export type { BedrockHandler } from './handler';
 export { ConfigError, loadConfig, resolveConfig } from './config/load';
 export type { Environment, LoadConfigOptions } from './config/load';
@@ -45,6 +51,8 @@ export type {
   CredentialsProvider,
   Deployment,
   ExpiringCredentials,
+  HookRequest,
+  Hooks,
   InboundRequest,
   Logger,
   PassthroughOptions,

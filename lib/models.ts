@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { cachedCredentials, environmentCredentials, staticCredentials } from './credentials';
 import { deploymentRegion } from './config/regions';
-import type { BedrockSettings, GatewayConfig, LitellmParams, ModelDeploymentConfig } from './config/types';
+import type { BedrockSettings, GatewayConfig, LitellmParams, ModelDeploymentConfig, ModelInfo } from './config/types';
 import { GatewayError } from './errors';
 import type { CredentialsProvider, Deployment } from './types';
 
@@ -25,6 +25,8 @@ export interface DeploymentTarget extends Deployment {
   readonly auth: UpstreamAuth;
   /** The Bedrock model id written in `litellm_params.model`, which clients may also use to name the group. */
   readonly bedrockModelId: string;
+  /** Its `model_info` (price overrides). */
+  readonly modelInfo?: ModelInfo | undefined;
   /** This deployment's own `timeout` and `stream_timeout`, in milliseconds, when set. */
   readonly timeoutMs?: number | undefined;
   readonly streamTimeoutMs?: number | undefined;
@@ -144,6 +146,7 @@ export class ModelCatalog {
       weight: params.weight ?? params.rpm ?? params.tpm ?? 1,
       rpm: params.rpm,
       tpm: params.tpm,
+      modelInfo: entry.model_info,
       timeoutMs: params.timeout === undefined ? undefined : params.timeout * 1000,
       streamTimeoutMs: params.stream_timeout === undefined ? undefined : params.stream_timeout * 1000,
       auth: this.upstreamAuth(params),

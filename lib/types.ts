@@ -5,7 +5,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AwsCredentials } from './aws/sigv4';
 import type { GatewayConfig } from './config/types';
+import type { MetricsOptions } from './metrics/prometheus';
+import type { TracingOptions } from './tracing/otel';
 import type { OperationName } from './operations';
+import type { TokenUsage } from './usage/types';
 
 /** A pino-compatible logger: an object of fields first, then an optional message. */
 export interface Logger {
@@ -127,8 +130,18 @@ export interface UsageRecord {
   readonly latencyMs: number;
   /** Milliseconds from request to the first response byte from upstream. */
   readonly timeToFirstByteMs?: number | undefined;
+  /** The gateway's own milliseconds: the latency minus the time spent waiting on Bedrock or pausing between attempts. */
+  readonly overheadMs: number;
+  /** Tokens of the answer, when it reported them (input excludes prompt-cache reads and writes). */
+  readonly usage?: TokenUsage | undefined;
+  /** False when the answer ended (client gone, stream broken) before its final usage was reported. */
+  readonly usageComplete: boolean;
+  /** Cost in USD; null when no tokens were reported or the model's prices are unknown (never a silent 0). */
+  readonly costUsd: number | null;
   /** Every upstream attempt, in order, with its outcome; the last `served` one answered the client. */
   readonly attempts: readonly AttemptRecord[];
+  /** What the host's `onRequest` hook attached to the request. */
+  readonly annotations?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** One upstream attempt of a request. */
@@ -136,18 +149,55 @@ export interface AttemptRecord {
   readonly deploymentId: string;
   /** The group the deployment belongs to (a fallback group's name when the request fell back). */
   readonly modelName: string;
+  /** The model id sent upstream, and the deployment's region. */
+  readonly modelId: string;
+  readonly region: string;
   /** Upstream status, when it answered. */
   readonly status?: number | undefined;
   readonly errorType?: string | undefined;
+  /** When it was sent, in milliseconds since the epoch (of the gateway's clock). */
+  readonly startedAt: number;
   /** Milliseconds to the answer's head (or to the failure). */
   readonly latencyMs: number;
-  /** `served`: its answer went to the client; `failed`: it failed, and was retried when that was allowed. */
+  /** Milliseconds until its last byte reached the client (or the failure). */
+  readonly durationMs: number;
+  /**
+   * `served`: its answer went to the client (`errorType` set if the stream then broke off); `failed`: it failed, and
+   * was retried when that was allowed.
+   */
   readonly outcome: 'served' | 'failed';
 }
 
 /** Receives a {@link UsageRecord} for every request. Must not throw; errors are logged and ignored. */
 export interface CostTracker {
   record(usage: UsageRecord): void | Promise<void>;
+}
+
+/** What the `onRequest` hook sees of a request about to be routed. */
+export interface HookRequest {
+  readonly requestId: string;
+  readonly operation: OperationName;
+  /** The `{model}` segment as the client sent it (decoded). */
+  readonly model: string;
+  /** The model group it resolved to. */
+  readonly modelName: string;
+  readonly principal: Principal;
+  readonly headers: IncomingHttpHeaders;
+  /** The request body. Read it only if you must: the gateway never does, except for Converse's JSON check. */
+  readonly body: Buffer;
+}
+
+/**
+ * Hooks into every request. A hook that throws never breaks the client's call (the exception is logged), except
+ * `onRequest` throwing a {@link GatewayError}: that is how it refuses a request, with that error.
+ */
+export interface Hooks {
+  /** Before routing. Return fields to attach to the request's record (`annotations`), or throw a GatewayError to refuse it. */
+  onRequest?(request: HookRequest): void | Readonly<Record<string, unknown>> | Promise<void | Readonly<Record<string, unknown>>>;
+  /** After every request, with its record (as the cost tracker gets it). */
+  onResponse?(usage: UsageRecord): void | Promise<void>;
+  /** After a request that ended in an error (status 400 or more, or a broken stream), with its record. */
+  onError?(usage: UsageRecord): void | Promise<void>;
 }
 
 /** The configuration plus the parts a host may inject. */
@@ -157,8 +207,21 @@ export interface PassthroughOptions extends GatewayConfig {
   /** Replaces the built-in weighted random choice among a group's deployments. */
   balancer?: Balancer | PickFunction;
   costTracker?: CostTracker;
-  /** Default: JSON lines on stderr, warnings and errors only. */
+  /** Default: silent. The CLI logs JSON lines on stdout. Configured secrets are redacted from every line. */
   logger?: Logger;
+  /**
+   * Add the request body and, for plain answers, the response body to each request's log line (32 KiB at most
+   * each). Off by default: prompts and completions are your users' data.
+   */
+  logBodies?: boolean;
+  hooks?: Hooks;
+  /** Prometheus metrics on the host's registry (needs the optional peer `prom-client`). Default: none. */
+  metrics?: MetricsOptions;
+  /**
+   * OpenTelemetry spans (needs the optional peer `@opentelemetry/api` and a registered SDK): one per request, one
+   * child per upstream attempt. Default: none.
+   */
+  tracing?: TracingOptions;
   /** Upstream credentials for deployments that set none. Default: the standard AWS environment variables. */
   credentials?: CredentialsProvider;
   /**

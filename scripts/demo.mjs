@@ -59,7 +59,11 @@ function stop(code) {
 
 for await (const line of createInterface({ input: gateway.stdout })) {
   const listening = /listening on (http:\/\/\S+)/.exec(line);
-  if (!listening) continue;
+  if (!listening) {
+    // The gateway's log lines: shown as they come, after the instructions.
+    console.log(line);
+    continue;
+  }
   const endpoint = listening[1].replace('//0.0.0.0:', '//localhost:');
   if (await checkOneCall(endpoint)) console.log(instructions(endpoint));
 }
@@ -160,5 +164,5 @@ const answer = await client.send(new ConverseCommand({ modelId: 'claude', messag
 console.log(answer.output.message.content[0].text);
 JS
 
-The gateway logs each request as a JSON line on stderr. Ctrl-C stops the gateway and the emulators.`;
+The gateway's JSON log lines (one per request) follow below. Ctrl-C stops the gateway and the emulators.`;
 }

@@ -149,14 +149,12 @@ describe('serving', () => {
   });
   afterAll(stopAllProcesses);
 
-  it('prints where it listens on stdout, and logs JSON on stderr (config warnings included)', () => {
-    expect(cli.stdout()).toBe(`bedrock-passthrough listening on ${url}\n`);
+  it('prints where it listens, and logs JSON lines, on stdout (config warnings included)', () => {
+    const lines = cli.stdout().trim().split('\n');
+    expect(lines).toContain(`bedrock-passthrough listening on ${url}`);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/bedrock$/);
-    const logs = cli
-      .stderr()
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(cli.stderr()).toBe('');
+    const logs = lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(logs).toContainEqual(
       expect.objectContaining({ level: 'warn', msg: 'general_settings.database_url: not used by bedrock-passthrough, ignored' }),
     );
@@ -192,8 +190,26 @@ describe('serving', () => {
     expect(body.output.message.content[0]?.text).toBe('Hello from the Bedrock emulator. This answer is canned.');
     expect(emulator.requests).toHaveLength(1);
     expect(emulator.requests[0]?.auth).toMatchObject({ scheme: 'sigv4', accepted: true });
-    // The request is logged on stderr, at the default level (info).
-    await cli.waitFor(/"msg":"request"/, { stream: 'stderr' });
+    // The request is logged on stdout, at the default level (info), with the documented snake_case fields.
+    const [line] = await cli.waitFor(/^\{.*"msg":"request".*\}$/m);
+    const logged = JSON.parse(line) as Record<string, unknown>;
+    for (const field of ['request_id', 'key_name', 'model_group', 'deployment_id', 'model_id', 'region', 'operation', 'streamed', 'status',
+      'input_tokens', 'output_tokens', 'cost_usd', 'latency_ms', 'ttfb_ms', 'overhead_ms', 'attempts']) {
+      expect([field, field in logged]).toEqual([field, true]);
+    }
+    expect(logged).toMatchObject({ key_name: 'master', model_group: 'claude', deployment_id: 'claude-east', operation: 'converse', status: 200 });
+  });
+
+  it('GET /metrics: Prometheus metrics of the requests served', async () => {
+    await post(url, 'converse');
+    const response = await fetch(`${origin}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await response.text();
+    expect(text).toMatch(/bedrock_passthrough_requests_total\{[^}]*model_name="claude"[^}]*\} [1-9]/);
+    expect(text).toContain('bedrock_passthrough_deployment_cooling_down');
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).not.toContain(MASTER_KEY);
   });
 
   it('refuses a wrong key', async () => {
@@ -226,7 +242,7 @@ describe('shutdown', () => {
     const { reader, first } = await openSlowStream(url, 60);
 
     cli.child.kill('SIGTERM');
-    await cli.waitFor(/"msg":"shutting down"/, { stream: 'stderr' });
+    await cli.waitFor(/"msg":"shutting down"/);
     await expect(getOnNewConnection(`${new URL(url).origin}/health`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
 
     const types = eventTypes(await readRest(reader, first));
@@ -236,7 +252,7 @@ describe('shutdown', () => {
     const streamEnded = Date.now();
     expect(await cli.exited).toEqual({ code: 0, signal: null });
     expect(Date.now() - streamEnded).toBeLessThan(1000);
-    expect(cli.stderr()).toContain('"msg":"stopped"');
+    expect(cli.stdout()).toContain('"msg":"stopped"');
   });
 
   it('idle keep-alive connections do not hold it up', async () => {
@@ -257,7 +273,7 @@ describe('shutdown', () => {
     cli.child.kill('SIGTERM');
     await expect(readRest(reader, first)).rejects.toThrow();
     expect(await cli.exited).toEqual({ code: 0, signal: null });
-    expect(cli.stderr()).toMatch(/"level":"warn".*"cutResponses":1.*"msg":"grace period over/);
+    expect(cli.stdout()).toMatch(/"level":"warn".*"cutResponses":1.*"msg":"grace period over/);
   });
 
   it('a second signal exits at once', async () => {
@@ -265,7 +281,7 @@ describe('shutdown', () => {
     const { reader } = await openSlowStream(url, 100, LONG_REPLY);
 
     cli.child.kill('SIGINT');
-    await cli.waitFor(/"msg":"shutting down"/, { stream: 'stderr' });
+    await cli.waitFor(/"msg":"shutting down"/);
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toEqual({ code: 143, signal: null });
     await reader.cancel().catch(() => undefined);

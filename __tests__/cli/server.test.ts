@@ -4,6 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGatewayServer } from '../../lib/cli/server';
 import type { BedrockHandler } from '../../lib/handler';
+import { createMemoryCostTracker } from '../../lib/tracking/memory-cost-tracker';
 import type { Deployment } from '../../lib/types';
 
 const DEPLOYMENT: Deployment = {
@@ -26,7 +27,7 @@ beforeAll(async () => {
       seen.push(`${req.method} ${req.url}`);
       res.end('handled');
     },
-    { deployments: [DEPLOYMENT], close: async () => undefined },
+    { deployments: [DEPLOYMENT], spend: createMemoryCostTracker(), close: async () => undefined },
   ) satisfies BedrockHandler;
   server = createGatewayServer(handler).listen(0, '127.0.0.1');
   await once(server, 'listening');

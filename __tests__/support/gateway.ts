@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ModelDeploymentConfig } from '../../lib/config/types';
-import { createBedrockPassthrough } from '../../lib/express';
+import { createBedrockPassthrough, type BedrockPassthrough } from '../../lib/express';
 import { EMULATOR_CREDENTIALS, type BedrockEmulator } from '../../lib/testing';
 import type { PassthroughOptions } from '../../lib/types';
 
@@ -40,6 +40,7 @@ export interface RunningGateway {
   /** The gateway's base URL: origin plus mount path. */
   readonly url: string;
   readonly app: Express;
+  readonly passthrough: BedrockPassthrough;
   close(): Promise<void>;
 }
 
@@ -59,6 +60,7 @@ export async function startGateway(
     origin,
     url: mount === '/' ? origin : `${origin}${mount}`,
     app,
+    passthrough,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -4,6 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../config/load';
 import { createBedrockHandler } from '../handler';
 import { createJsonLogger } from '../logging/default-logger';
+import type { PromClientModule } from '../metrics/registry';
+import type { PrometheusRegistry } from '../metrics/types';
+import type { Logger } from '../types';
+import { requireOptionalPeer } from '../util/optional-peer';
 import type { ServeOptions } from './arguments';
 import { trackConnections } from './drain';
 import { createGatewayServer, MOUNT_PATH } from './server';
@@ -22,9 +26,17 @@ export class StartupError extends Error {
 export async function serve(options: ServeOptions): Promise<string> {
   const logger = createJsonLogger(options.logLevel);
   const config = loadConfig(options.configPath, { warn: (message) => logger.warn({ config: options.configPath }, message) });
-  const handler = createBedrockHandler({ ...config, logger, mountPath: MOUNT_PATH });
+  const registry = metricsRegistry(logger);
+  const handler = createBedrockHandler({
+    ...config,
+    logger,
+    mountPath: MOUNT_PATH,
+    ...(registry ? { metrics: { registry } } : {}),
+    // Free when no OpenTelemetry SDK is registered; spans appear as soon as one is (e.g. with --require).
+    tracing: {},
+  });
 
-  const server = createGatewayServer(handler);
+  const server = createGatewayServer(handler, registry);
   const drainer = trackConnections(server);
 
   server.listen(options.port, options.host);
@@ -50,6 +62,18 @@ export async function serve(options: ServeOptions): Promise<string> {
   const endpoint = `http://${urlHost(address)}:${port}${MOUNT_PATH}`;
   logger.info({ endpoint, deployments: handler.deployments.length }, 'listening');
   return endpoint;
+}
+
+/** A registry for `GET /metrics`, with Node's default process metrics, when prom-client is installed. */
+function metricsRegistry(logger: Logger): PrometheusRegistry | undefined {
+  const client = requireOptionalPeer<PromClientModule>('prom-client');
+  if (!client) {
+    logger.warn({}, 'prom-client is not installed: no /metrics (npm install prom-client to enable it)');
+    return undefined;
+  }
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  return registry;
 }
 
 /** IPv6 addresses go in brackets in a URL. */

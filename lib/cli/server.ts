@@ -5,6 +5,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { writeBedrockError } from '../aws/bedrock-errors';
 import type { BedrockHandler } from '../handler';
+import { serveMetrics } from '../metrics/endpoint';
+import type { PrometheusRegistry } from '../metrics/types';
 import type { Deployment } from '../types';
 
 /** Where the gateway is served; clients use `http://host:port/bedrock` as their endpoint. */
@@ -25,8 +27,11 @@ interface DeploymentSummary {
   readonly endpoint: string;
 }
 
-/** Creates (does not start) the HTTP server that serves `handler` at {@link MOUNT_PATH}. */
-export function createGatewayServer(handler: BedrockHandler): Server {
+/** Prometheus' scrape path, when a registry is given. */
+const METRICS_PATH = '/metrics';
+
+/** Creates (does not start) the HTTP server that serves `handler` at {@link MOUNT_PATH}, and `registry` at `/metrics`. */
+export function createGatewayServer(handler: BedrockHandler, registry?: PrometheusRegistry): Server {
   // Computed once: the deployments do not change while the process runs.
   const deployments = handler.deployments.map(summarize);
 
@@ -34,6 +39,7 @@ export function createGatewayServer(handler: BedrockHandler): Server {
     const path = pathOf(req);
     if (isRead(req) && path === LIVENESS_PATH) return sendJson(res, 200, { status: 'ok' });
     if (isRead(req) && path === READINESS_PATH) return sendJson(res, 200, { status: 'ok', deployments });
+    if (registry && isRead(req) && path === METRICS_PATH) return serveMetrics(registry, req, res);
     if (path === MOUNT_PATH || path.startsWith(`${MOUNT_PATH}/`)) return handler(req, res);
     writeBedrockError(res, 404, 'UnknownOperationException', `Nothing is served at ${path}; Bedrock Runtime is at ${MOUNT_PATH}.`);
   });

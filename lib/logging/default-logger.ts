@@ -1,4 +1,4 @@
-/** The logger used when the host passes none: JSON lines on stderr, from a minimum level up. */
+/** JSON-lines loggers: the CLI's, and a silent one, the library's default. */
 import type { Logger } from '../types';
 
 /** Levels from the most to the least detailed. */
@@ -6,8 +6,8 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 const RANK: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50, silent: Infinity };
 
-/** A pino-style JSON logger writing to `write` (default: stderr). Levels below `level` cost one comparison. */
-export function createJsonLogger(level: LogLevel = 'warn', write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+/** A pino-style JSON logger writing to `write` (default: stdout). Levels below `level` cost one comparison. */
+export function createJsonLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => process.stdout.write(line)): Logger {
   const minimum = RANK[level];
   const at = (name: Exclude<LogLevel, 'silent'>) =>
     RANK[name] < minimum
@@ -16,3 +16,8 @@ export function createJsonLogger(level: LogLevel = 'warn', write: (line: string)
           write(`${JSON.stringify({ level: name, time: new Date().toISOString(), ...fields, ...(message === undefined ? {} : { msg: message }) })}\n`);
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
+
+const ignore = () => undefined;
+
+/** The library's default: a host that wants logs passes its own logger (pino works as it is). */
+export const SILENT_LOGGER: Logger = Object.freeze({ debug: ignore, info: ignore, warn: ignore, error: ignore });

@@ -21,14 +21,26 @@ export interface StoredAnswer {
   readonly body: Buffer;
 }
 
-/** An answer to give to the client: the head, and the body still to read. */
-export interface Answer {
-  readonly kind: 'answer';
+/**
+ * A plain answer to give to the client, read whole: nothing has been sent yet, so a failure while reading it was
+ * still a failed attempt, and its usage and cost are known before its head goes out.
+ */
+export interface PlainAnswer {
+  readonly kind: 'plain';
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/** A stream to give to the client: its first frame(s) read, the rest still to come. */
+export interface StreamAnswer {
+  readonly kind: 'stream';
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
   readonly body: Dispatcher.ResponseData['body'];
-  /** Streams: the decoder that has read the first frame(s), and those frames, not yet forwarded. */
-  readonly stream?: { readonly decoder: EventStreamDecoder; readonly ready: readonly EventStreamFrame[] };
+  /** The decoder that has read the first frame(s), and those frames, not yet forwarded. */
+  readonly decoder: EventStreamDecoder;
+  readonly ready: readonly EventStreamFrame[];
   /** Aborts the upstream call (client gone, or a timeout during the relay). */
   readonly abort: (reason: unknown) => void;
   /** Stops the attempt's timers once the answer is fully relayed. */
@@ -52,7 +64,7 @@ export interface Failure {
   readonly error?: GatewayError | undefined;
 }
 
-export type AttemptResult = Answer | Failure;
+export type AttemptResult = PlainAnswer | StreamAnswer | Failure;
 
 export interface AttemptRequest {
   readonly agent: Agent;
@@ -72,6 +84,8 @@ export interface AttemptRequest {
 
 /** Error answers are small; more than this is not kept for replay. */
 const MAX_STORED_ANSWER_BYTES = 1024 * 1024;
+/** The largest plain answer the gateway holds (an image generation's base64 images fit many times over). */
+const MAX_PLAIN_ANSWER_BYTES = 64 * 1024 * 1024;
 
 const TIMEOUT = Symbol('timeout');
 
@@ -107,7 +121,7 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
 
   const { statusCode: status, headers, body } = response;
   if (status >= 400) {
-    const stored = await readAnswer(body, status, headers);
+    const stored = await readAnswer(body, status, headers, MAX_STORED_ANSWER_BYTES);
     settle();
     return {
       kind: 'failure',
@@ -115,11 +129,21 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
       throttled: status === 429,
       errorType: errorTypeOf(headers['x-amzn-errortype']) ?? `HTTP ${status}`,
       retryAfterMs: retryAfterMs(headers['retry-after'], Date.now()),
-      answer: stored,
+      answer: stored.answer,
     };
   }
-  const answer = { kind: 'answer' as const, status, headers, body, abort: (reason: unknown) => controller.abort(reason), settle, timedOut: timedOut.signal };
-  if (!request.streaming) return answer;
+  if (!request.streaming) {
+    const read = await readAnswer(body, status, headers, MAX_PLAIN_ANSWER_BYTES);
+    settle();
+    if (request.clientGone.aborted) throw new ClientGoneError('the client went away while Bedrock answered');
+    if (read.outcome === 'complete') return { kind: 'plain', status, headers, body: read.answer.body };
+    if (read.outcome === 'too-large') {
+      const error = new GatewayError('InternalServerException', `Deployment ${deployment.id} answered with more than ${MAX_PLAIN_ANSWER_BYTES} bytes, this gateway's limit.`);
+      return { kind: 'failure', retryable: false, throttled: false, errorType: 'AnswerTooLarge', error };
+    }
+    const error = timedOut.signal.aborted ? timeoutError() : new GatewayError('ServiceUnavailableException', `Deployment ${deployment.id} broke off its answer.`);
+    return { kind: 'failure', retryable: true, throttled: false, errorType: timedOut.signal.aborted ? 'Timeout' : 'AnswerBroken', error };
+  }
 
   // A stream can fail inside a 200: read its first frame before committing anything to the client.
   const decoder = new EventStreamDecoder();
@@ -143,17 +167,27 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
   }
   const exceptionType = first.frames[0]?.headers[':exception-type']?.value;
   if (typeof exceptionType === 'string' && isRetryableStreamException(exceptionType)) {
-    const rest = await readAnswer(body, status, headers);
+    const rest = await readAnswer(body, status, headers, MAX_STORED_ANSWER_BYTES);
     settle();
     return {
       kind: 'failure',
       retryable: true,
       throttled: exceptionType === 'throttlingException',
       errorType: exceptionType,
-      answer: { ...rest, body: Buffer.concat([...first.frames.map((frame) => frame.raw), rest.body]) },
+      answer: { ...rest.answer, body: Buffer.concat([...first.frames.map((frame) => frame.raw), rest.answer.body]) },
     };
   }
-  return { ...answer, stream: { decoder, ready: first.frames } };
+  return {
+    kind: 'stream',
+    status,
+    headers,
+    body,
+    decoder,
+    ready: first.frames,
+    abort: (reason: unknown) => controller.abort(reason),
+    settle,
+    timedOut: timedOut.signal,
+  };
 }
 
 async function send(request: AttemptRequest, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
@@ -201,20 +235,30 @@ function readFirstFrames(body: Readable, decoder: EventStreamDecoder, timeoutMs:
   });
 }
 
-/** Reads a (small) answer whole, keeping at most {@link MAX_STORED_ANSWER_BYTES}. */
-async function readAnswer(body: Dispatcher.ResponseData['body'], status: number, headers: IncomingHttpHeaders): Promise<StoredAnswer> {
+/** Reads an answer whole, up to `limit` bytes; says whether it arrived complete, broke off, or ran over. */
+async function readAnswer(
+  body: Dispatcher.ResponseData['body'],
+  status: number,
+  headers: IncomingHttpHeaders,
+  limit: number,
+): Promise<{ answer: StoredAnswer; outcome: 'complete' | 'broken' | 'too-large' }> {
   const chunks: Buffer[] = [];
   let size = 0;
+  let outcome: 'complete' | 'broken' | 'too-large' = 'complete';
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
-      if (size + chunk.length > MAX_STORED_ANSWER_BYTES) break;
+      if (size + chunk.length > limit) {
+        outcome = 'too-large';
+        break;
+      }
       chunks.push(chunk);
       size += chunk.length;
     }
   } catch {
-    // What arrived is still the best account of the failure.
+    // What arrived is still the best account of a failure; a success that broke off is a failed attempt.
+    outcome = 'broken';
   }
-  return { status, headers, body: Buffer.concat(chunks, size) };
+  return { answer: { status, headers, body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size) }, outcome };
 }
 
 /** `ThrottlingException:http://internal.amazon.com/...` → `ThrottlingException`. */

@@ -1,37 +1,40 @@
 /**
- * Gives an upstream answer to the client: the head, then the body as it arrives, with backpressure both ways.
- * Streams are forwarded whole frame by whole frame, exactly as received, so that if the upstream fails midway the
- * client gets a well-formed `internalServerException` frame after the last whole frame: never a cut frame, never
- * a hang.
+ * Gives an upstream stream to the client: the head, then whole frames as they arrive, exactly as received, with
+ * backpressure both ways. If the upstream fails midway, the client gets a well-formed `internalServerException`
+ * frame after the last whole frame: never a cut frame, never a hang.
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { encodeExceptionFrame } from '../aws/bedrock-frames';
 import type { EventStreamFrame } from '../aws/eventstream';
-import type { Answer } from './attempt';
+import type { StreamAnswer } from './attempt';
 
 /** How the relay ended. */
 export type RelayOutcome = 'completed' | 'client-aborted' | 'upstream-failed';
 
+/** How the relay ended, and why when the upstream failed. */
+export interface RelayResult {
+  readonly outcome: RelayOutcome;
+  /** `StreamFailed` (reset or error), `StreamTimeout`, `CorruptStream` or `TruncatedStream`. */
+  readonly errorType?: string | undefined;
+}
+
 export interface RelayOptions {
   readonly deploymentId: string;
-  /** Streams: the longest silence allowed between two frames. */
+  /** The longest silence allowed between two frames. */
   readonly streamTimeoutMs?: number | undefined;
-  /** Sees every chunk of a plain answer (to count tokens). */
-  readonly onChunk?: ((chunk: Buffer) => void) | undefined;
-  /** Sees every frame of a stream (to count tokens). */
-  readonly onFrame?: ((frame: EventStreamFrame) => void) | undefined;
+  /** Sees every frame, in order (to count tokens). */
+  readonly onFrame: (frame: EventStreamFrame) => void;
 }
 
 const CLIENT_GONE = 'client gone';
 
-export function relayAnswer(res: ServerResponse, answer: Answer, headers: OutgoingHttpHeaders, options: RelayOptions): Promise<RelayOutcome> {
+export function relayStream(res: ServerResponse, answer: StreamAnswer, headers: OutgoingHttpHeaders, options: RelayOptions): Promise<RelayResult> {
   return new Promise((resolve) => {
-    const { body } = answer;
-    const stream = answer.stream;
+    const { body, decoder } = answer;
     let gapTimer: NodeJS.Timeout | undefined;
     let finished = false;
 
-    const finish = (outcome: RelayOutcome) => {
+    const finish = (outcome: RelayOutcome, errorType?: string) => {
       if (finished) return;
       finished = true;
       clearTimeout(gapTimer);
@@ -42,27 +45,22 @@ export function relayAnswer(res: ServerResponse, answer: Answer, headers: Outgoi
       res.off('close', onClose);
       answer.timedOut.removeEventListener('abort', onTimeout);
       answer.settle();
-      resolve(outcome);
+      resolve({ outcome, errorType });
     };
     /** The upstream failed after the client got the head: end as Bedrock ends a failed stream. */
-    const fail = (reason: string) => {
+    const fail = (errorType: string, reason: string) => {
       if (finished) return;
       answer.abort(reason);
-      if (stream) {
-        res.end(encodeExceptionFrame('internalServerException', `The stream from deployment ${options.deploymentId} failed: ${reason}.`));
-      } else {
-        // A plain body cut short has no honest ending but a cut connection.
-        res.destroy();
-      }
-      finish('upstream-failed');
+      res.end(encodeExceptionFrame('internalServerException', `The stream from deployment ${options.deploymentId} failed: ${reason}.`));
+      finish('upstream-failed', errorType);
     };
     const armGapTimer = () => {
       if (options.streamTimeoutMs === undefined) return;
       clearTimeout(gapTimer);
-      gapTimer = setTimeout(() => fail(`no event for ${options.streamTimeoutMs! / 1000} s`), options.streamTimeoutMs);
+      gapTimer = setTimeout(() => fail('StreamTimeout', `no event for ${options.streamTimeoutMs! / 1000} s`), options.streamTimeoutMs);
     };
     const forward = (frames: readonly EventStreamFrame[], chunk?: Buffer): boolean => {
-      if (options.onFrame) for (const frame of frames) options.onFrame(frame);
+      for (const frame of frames) options.onFrame(frame);
       armGapTimer();
       if (frames.length === 1) return res.write((frames[0] as EventStreamFrame).raw);
       if (chunk && tiles(frames, chunk)) return res.write(chunk);
@@ -70,31 +68,25 @@ export function relayAnswer(res: ServerResponse, answer: Answer, headers: Outgoi
     };
 
     const onData = (chunk: Buffer) => {
-      let writable = true;
-      if (stream) {
-        const frames = stream.decoder.push(chunk);
-        if (frames.length > 0) writable = forward(frames, chunk);
-        if (stream.decoder.error) return fail(`corrupt event stream (${stream.decoder.error.code})`);
-      } else {
-        options.onChunk?.(chunk);
-        writable = res.write(chunk);
-      }
+      const frames = decoder.push(chunk);
+      const writable = frames.length === 0 || forward(frames, chunk);
+      if (decoder.error) return fail('CorruptStream', `corrupt event stream (${decoder.error.code})`);
       if (!writable) body.pause();
     };
     const onDrain = () => body.resume();
     const onEnd = () => {
-      const truncated = stream?.decoder.end();
-      if (truncated) return fail(`the stream ended inside a frame`);
+      const truncated = decoder.end();
+      if (truncated) return fail('TruncatedStream', 'the stream ended inside a frame');
       res.end();
       finish('completed');
     };
-    const onError = (error: unknown) => fail(String((error as Error)?.message ?? error));
+    const onError = (error: unknown) => fail('StreamFailed', String((error as Error)?.message ?? error));
     const onClose = () => {
       if (res.writableFinished || finished) return;
       answer.abort(CLIENT_GONE);
       finish('client-aborted');
     };
-    const onTimeout = () => fail('the call took longer than its timeout');
+    const onTimeout = () => fail('StreamTimeout', 'the call took longer than its timeout');
 
     res.writeHead(answer.status, headers);
     body.on('data', onData);
@@ -103,7 +95,7 @@ export function relayAnswer(res: ServerResponse, answer: Answer, headers: Outgoi
     res.on('drain', onDrain);
     res.on('close', onClose);
     answer.timedOut.addEventListener('abort', onTimeout, { once: true });
-    if (stream && stream.ready.length > 0) forward(stream.ready);
+    if (answer.ready.length > 0) forward(answer.ready);
     // A short stream may have ended while its first frame was being read: its 'end' has been and gone.
     if (body.readableEnded) return onEnd();
     body.resume();

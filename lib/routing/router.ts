@@ -11,10 +11,11 @@ import { passedResponseHeaders } from '../http/headers';
 import type { DeploymentTarget, ModelCatalog, ModelGroup } from '../models';
 import type { RouteDefinition } from '../routes';
 import type { AttemptRecord, Balancer, Deployment, Logger, Principal } from '../types';
-import { TokenTally } from '../usage/token-tally';
-import { attempt, type Answer, type Failure, type StoredAnswer } from './attempt';
+import { totalTokens } from '../usage/extractor';
+import type { TokenUsage, UsageExtractor } from '../usage/types';
+import { attempt, type Failure, type PlainAnswer, type StoredAnswer, type StreamAnswer } from './attempt';
 import type { Cooldowns } from './cooldowns';
-import { relayAnswer, type RelayOutcome } from './relay';
+import { relayStream, type RelayOutcome } from './relay';
 import { backoffMs } from './retry-policy';
 import type { RouterStats } from './stats';
 
@@ -22,6 +23,18 @@ import type { RouterStats } from './stats';
 export const ATTEMPTS_HEADER = 'x-bedrock-passthrough-attempts';
 /** Header naming the deployment that served the answer. */
 export const DEPLOYMENT_HEADER = 'x-bedrock-passthrough-deployment';
+/** Header on plain (non-streamed) answers: their cost in USD, when the model's prices are known. */
+export const COST_HEADER = 'x-bedrock-passthrough-cost-usd';
+/** Header with the gateway's own time, in milliseconds, up to the response head (time waiting on Bedrock excluded). */
+export const OVERHEAD_HEADER = 'x-bedrock-passthrough-overhead-ms';
+
+/** How the router learns what an answer used and cost. */
+export interface Accounting {
+  /** A fresh extractor for one answer of `deployment`. */
+  extractor(operation: RouteDefinition['operation'], deployment: DeploymentTarget): UsageExtractor;
+  /** The cost in USD, or null when the deployment's prices are unknown. */
+  costOf(deployment: DeploymentTarget, usage: TokenUsage): number | null;
+}
 
 /** The router's settings, resolved from `router_settings` and the deployments. */
 export interface RoutingSettings {
@@ -34,6 +47,7 @@ export interface RoutingSettings {
 
 export interface RouterParts {
   readonly agent: Agent;
+  readonly accounting: Accounting;
   readonly balancer: Balancer;
   readonly stats: RouterStats;
   readonly cooldowns: Cooldowns;
@@ -64,6 +78,19 @@ export interface RouteResult {
   readonly outcome: RelayOutcome;
   readonly errorType?: string | undefined;
   readonly timeToFirstByteMs?: number | undefined;
+  readonly usage?: TokenUsage | undefined;
+  /** Whether the answer reported its final usage (false for a stream that broke off or was abandoned). */
+  readonly usageComplete?: boolean | undefined;
+  readonly costUsd?: number | null | undefined;
+  /** A plain answer's body (for hosts that opted in to logging bodies). */
+  readonly plainBody?: Buffer | undefined;
+  /** Time spent waiting on Bedrock or pausing between attempts: the rest of the request's time is the gateway's. */
+  readonly waitingMs: number;
+}
+
+/** Time a request spent waiting rather than working, kept as its attempts go. */
+interface Waiting {
+  ms: number;
 }
 
 const MINUTE_MS = 60_000;
@@ -75,6 +102,7 @@ export class Router {
     const { settings } = this.parts;
     const attempts: AttemptRecord[] = [];
     const startedAt = this.parts.now();
+    const waiting: Waiting = { ms: 0 };
     let lastFailure: Failure | undefined;
     let lastDeploymentId: string | undefined;
     let limited = false;
@@ -87,23 +115,25 @@ export class Router {
         if (typeof choice === 'string') break;
         if (attempts.length > 0) {
           const same = choice.id === lastDeploymentId;
-          await this.pause(backoffMs(attempts.length, same, same ? lastFailure?.retryAfterMs : undefined, this.parts.random), request.clientGone);
+          const pauseMs = backoffMs(attempts.length, same, same ? lastFailure?.retryAfterMs : undefined, this.parts.random);
+          await this.pause(pauseMs, request.clientGone);
+          waiting.ms += pauseMs;
         }
-        const result = await this.tryDeployment(choice, request, attempts, startedAt);
+        const result = await this.tryDeployment(choice, request, attempts, startedAt, waiting);
         if (result.kind === 'done') return result.result;
         lastFailure = result.failure;
         lastDeploymentId = choice.id;
         tried.add(choice.id);
-        if (!result.failure.retryable) return this.answerWithFailure(request, result.failure, attempts);
+        if (!result.failure.retryable) return this.answerWithFailure(request, result.failure, attempts, waiting);
       }
     }
-    if (lastFailure) return this.answerWithFailure(request, lastFailure, attempts);
+    if (lastFailure) return this.answerWithFailure(request, lastFailure, attempts, waiting);
     const error = limited
       ? new GatewayError('ThrottlingException', `Every deployment of '${request.group.modelName}' is at its rpm/tpm limit; try again shortly.`, undefined, {
           'retry-after': String(Math.ceil((MINUTE_MS - (this.parts.now() % MINUTE_MS)) / 1000)),
         })
       : new GatewayError('ServiceUnavailableException', `No deployment of '${request.group.modelName}' is available.`);
-    return this.answerWithError(request, error, attempts, limited ? 'AtLimit' : 'NoDeployment');
+    return this.answerWithError(request, error, attempts, limited ? 'AtLimit' : 'NoDeployment', waiting);
   }
 
   /** The group, then its fallbacks (each once). */
@@ -139,12 +169,13 @@ export class Router {
     request: RoutedRequest,
     attempts: AttemptRecord[],
     startedAt: number,
+    waiting: Waiting,
   ): Promise<{ kind: 'done'; result: RouteResult } | { kind: 'failed'; failure: Failure }> {
     const { stats, settings, now } = this.parts;
     const streaming = request.route.streams;
     const attemptStarted = now();
     stats.started(deployment.id);
-    let result: Answer | Failure;
+    let result: PlainAnswer | StreamAnswer | Failure;
     try {
       result = await attempt({
         agent: this.parts.agent,
@@ -159,64 +190,125 @@ export class Router {
       });
     } catch (error) {
       stats.finished(deployment.id);
+      waiting.ms += now() - attemptStarted;
       throw error;
     }
+    const headAt = now();
+    waiting.ms += headAt - attemptStarted;
 
     if (result.kind === 'failure') {
       stats.finished(deployment.id);
-      const latencyMs = now() - attemptStarted;
+      const latencyMs = headAt - attemptStarted;
       const status = result.answer?.status;
-      attempts.push({ deploymentId: deployment.id, modelName: deployment.modelName, status, errorType: result.errorType, latencyMs, outcome: 'failed' });
+      attempts.push({
+        deploymentId: deployment.id,
+        modelName: deployment.modelName,
+        modelId: deployment.modelId,
+        region: deployment.region,
+        status,
+        errorType: result.errorType,
+        startedAt: attemptStarted,
+        latencyMs,
+        durationMs: latencyMs,
+        outcome: 'failed',
+      });
       this.parts.balancer.observe?.(deployment, { status, latencyMs, error: result.errorType });
       if (result.retryable) await this.parts.cooldowns.recordFailure(deployment.id, result.throttled);
-      this.parts.logger.warn(
+      this.parts.logger.debug(
         { requestId: request.requestId, deployment: deployment.id, status, errorType: result.errorType, retryable: result.retryable },
         'attempt failed',
       );
       return { kind: 'failed', failure: result };
     }
 
-    const firstByteAt = now();
-    if (streaming) stats.observeLatency(deployment.id, true, firstByteAt - attemptStarted);
-    attempts.push({ deploymentId: deployment.id, modelName: deployment.modelName, status: result.status, latencyMs: firstByteAt - attemptStarted, outcome: 'served' });
-    const tally = new TokenTally();
-    tally.observeHeaders(result.headers);
+    const extractor = this.parts.accounting.extractor(request.route.operation, deployment);
+    extractor.observeHeaders(result.headers);
+    const served: AttemptRecord = {
+      deploymentId: deployment.id,
+      modelName: deployment.modelName,
+      modelId: deployment.modelId,
+      region: deployment.region,
+      status: result.status,
+      startedAt: attemptStarted,
+      latencyMs: headAt - attemptStarted,
+      durationMs: headAt - attemptStarted,
+      outcome: 'served',
+    };
+    attempts.push(served);
     const headers: OutgoingHttpHeaders = {
       ...passedResponseHeaders(result.headers),
       [DEPLOYMENT_HEADER]: deployment.id,
       [ATTEMPTS_HEADER]: String(attempts.length),
     };
-    const outcome = await relayAnswer(request.res, result, headers, {
-      deploymentId: deployment.id,
-      streamTimeoutMs: deployment.streamTimeoutMs ?? settings.streamTimeoutMs,
-      onChunk: tally.observeChunk,
-      onFrame: tally.observeFrame,
-    });
+
+    let outcome: RelayOutcome = 'completed';
+    let streamError: string | undefined;
+    let costUsd: number | null | undefined;
+    if (result.kind === 'plain') {
+      extractor.observeBody(result.body);
+      const usage = extractor.result().usage;
+      costUsd = usage ? this.parts.accounting.costOf(deployment, usage) : null;
+      if (costUsd !== null) headers[COST_HEADER] = formatCost(costUsd);
+      headers[OVERHEAD_HEADER] = formatMs(now() - startedAt - waiting.ms);
+      headers['content-length'] = result.body.length;
+      request.res.writeHead(result.status, headers);
+      request.res.end(result.body);
+      stats.observeLatency(deployment.id, false, headAt - attemptStarted);
+    } else {
+      stats.observeLatency(deployment.id, true, headAt - attemptStarted);
+      headers[OVERHEAD_HEADER] = formatMs(now() - startedAt - waiting.ms);
+      const relayStarted = now();
+      const relayed = await relayStream(request.res, result, headers, {
+        deploymentId: deployment.id,
+        streamTimeoutMs: deployment.streamTimeoutMs ?? settings.streamTimeoutMs,
+        onFrame: (frame) => extractor.observeFrame(frame),
+      });
+      outcome = relayed.outcome;
+      streamError = relayed.errorType;
+      const relayMs = now() - relayStarted;
+      waiting.ms += relayMs;
+      attempts[attempts.length - 1] = { ...served, errorType: streamError, durationMs: served.durationMs + relayMs };
+    }
     stats.finished(deployment.id);
-    stats.addTokens(deployment.id, tally.total());
-    const totalMs = now() - attemptStarted;
-    if (!streaming && outcome === 'completed') stats.observeLatency(deployment.id, false, totalMs);
-    this.parts.balancer.observe?.(deployment, { status: result.status, latencyMs: streaming ? firstByteAt - attemptStarted : totalMs });
+    const { usage, complete } = extractor.result();
+    if (usage) stats.addTokens(deployment.id, totalTokens(usage));
+    if (costUsd === undefined) costUsd = usage ? this.parts.accounting.costOf(deployment, usage) : null;
+    this.parts.balancer.observe?.(deployment, { status: result.status, latencyMs: headAt - attemptStarted });
     return {
       kind: 'done',
-      result: { attempts, served: deployment, status: result.status, outcome, timeToFirstByteMs: firstByteAt - startedAt },
+      result: {
+        attempts,
+        served: deployment,
+        status: result.status,
+        outcome,
+        errorType: streamError,
+        timeToFirstByteMs: headAt - startedAt,
+        usage,
+        usageComplete: complete,
+        costUsd,
+        plainBody: result.kind === 'plain' ? result.body : undefined,
+        waitingMs: waiting.ms,
+      },
     };
   }
 
   /** The last failure goes to the client as upstream gave it, or as the gateway's error when upstream gave none. */
-  private answerWithFailure(request: RoutedRequest, failure: Failure, attempts: readonly AttemptRecord[]): RouteResult {
-    if (!failure.answer) return this.answerWithError(request, failure.error ?? new GatewayError('ServiceUnavailableException', 'Bedrock could not be reached.'), attempts, failure.errorType);
+  private answerWithFailure(request: RoutedRequest, failure: Failure, attempts: readonly AttemptRecord[], waiting: Waiting): RouteResult {
+    if (!failure.answer) {
+      const error = failure.error ?? new GatewayError('ServiceUnavailableException', 'Bedrock could not be reached.');
+      return this.answerWithError(request, error, attempts, failure.errorType, waiting);
+    }
     replay(request.res, failure.answer, {
       [DEPLOYMENT_HEADER]: attempts.at(-1)?.deploymentId ?? '',
       [ATTEMPTS_HEADER]: String(attempts.length),
     });
-    return { attempts, status: failure.answer.status, outcome: 'completed', errorType: failure.errorType };
+    return { attempts, status: failure.answer.status, outcome: 'completed', errorType: failure.errorType, waitingMs: waiting.ms };
   }
 
-  private answerWithError(request: RoutedRequest, error: GatewayError, attempts: readonly AttemptRecord[], errorType: string): RouteResult {
+  private answerWithError(request: RoutedRequest, error: GatewayError, attempts: readonly AttemptRecord[], errorType: string, waiting: Waiting): RouteResult {
     const headers = attempts.length > 0 ? { ...error.headers, [ATTEMPTS_HEADER]: String(attempts.length) } : error.headers;
     sendGatewayError(request.res, new GatewayError(error.type, error.message, error.status, headers));
-    return { attempts, status: error.status, outcome: 'completed', errorType };
+    return { attempts, status: error.status, outcome: 'completed', errorType, waitingMs: waiting.ms };
   }
 
   private pause(ms: number, clientGone: AbortSignal): Promise<void> {
@@ -235,6 +327,15 @@ export class Router {
       clientGone.addEventListener('abort', gone, { once: true });
     });
   }
+}
+
+/** USD with enough digits for a single cheap call (a fraction of a millionth of a dollar). */
+function formatCost(usd: number): string {
+  return usd.toFixed(10).replace(/0+$/, '').replace(/\.$/, '');
+}
+
+function formatMs(ms: number): string {
+  return Math.max(0, ms).toFixed(3);
 }
 
 function isAtLimit(deployment: Deployment, stats: RouterStats): boolean {

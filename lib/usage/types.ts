@@ -18,6 +18,14 @@ export interface TokenUsage {
 /** Where the counts came from: the answer's own usage, Bedrock's invocation metrics, its headers, or nowhere. */
 export type UsageSource = 'body' | 'stream' | 'invocation-metrics' | 'headers' | 'none';
 
+/** What an extractor has read of one answer. */
+export interface UsageResult {
+  readonly usage: TokenUsage | undefined;
+  readonly source: UsageSource;
+  /** False when the answer ended before its final usage was reported. */
+  readonly complete: boolean;
+}
+
 /** Reads usage from an answer as it passes, without changing or holding back a byte of it. */
 export interface UsageExtractor {
   /** The response head: Bedrock's `x-amzn-bedrock-*-token-count` headers are the fallback for any model family. */
@@ -30,5 +38,5 @@ export interface UsageExtractor {
    * What was seen so far. Callable at any time: a stream the client abandoned or that failed midway still yields the
    * counts its frames carried (`complete` false when the answer ended before its final usage was reported).
    */
-  result(): { readonly usage: TokenUsage | undefined; readonly source: UsageSource; readonly complete: boolean };
+  result(): UsageResult;
 }
