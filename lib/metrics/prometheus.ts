@@ -4,44 +4,17 @@
  * entry works without it.
  */
 import type { Counter, Histogram, Registry } from 'prom-client';
-import type { OperationName } from '../operations';
+import type { UsageRecord } from '../types';
 import { addDeploymentHealthGauge } from './deployment-health';
 import { boundedLabelValues } from './label-values';
 import { loadPromClient, registeredOrNew, type PromClientModule } from './registry';
 import type { DeploymentHealthReport, PrometheusRegistry } from './types';
 
 /** What the metrics read of a request's usage record. */
-export interface MeteredRequest {
-  readonly keyName?: string | undefined;
-  readonly operation: OperationName;
-  /** The model group the client asked for. */
-  readonly modelName: string;
-  /** The deployment that answered; undefined when none did. */
-  readonly deploymentId?: string | undefined;
-  /** The HTTP status the client got. */
-  readonly status: number;
-  readonly outcome: 'completed' | 'client-aborted' | 'upstream-failed';
-  readonly usage?:
-    | {
-        readonly inputTokens: number;
-        readonly outputTokens: number;
-        readonly cacheReadTokens: number;
-        readonly cacheWriteTokens: number;
-      }
-    | undefined;
-  /** Null when the model's prices are unknown. */
-  readonly costUsd?: number | null | undefined;
-  readonly latencyMs: number;
-  readonly timeToFirstByteMs?: number | undefined;
-  /** The gateway's own time: the request's total minus the time spent waiting on Bedrock. */
-  readonly overheadMs?: number | undefined;
-  readonly attempts: readonly {
-    readonly deploymentId: string;
-    readonly modelName: string;
-    readonly errorType?: string | undefined;
-    readonly outcome: 'served' | 'failed';
-  }[];
-}
+export type MeteredRequest = Pick<
+  UsageRecord,
+  'keyName' | 'operation' | 'modelName' | 'deploymentId' | 'status' | 'outcome' | 'usage' | 'costUsd' | 'latencyMs' | 'timeToFirstByteMs' | 'overheadMs' | 'attempts'
+>;
 
 /** How a host turns metrics on: `createBedrockPassthrough({ ...config, metrics: { registry } })`. */
 export interface MetricsOptions {

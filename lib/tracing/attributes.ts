@@ -8,38 +8,31 @@
  * and error attributes.
  */
 import type { OperationName } from '../operations';
+import type { UsageRecord } from '../types';
 
 /** Attribute values as OpenTelemetry takes them (the subset used here). */
 export type SpanAttributes = Record<string, string | number | boolean>;
 
 /** What the spans read of a request's usage record. */
-export interface TracedRequest {
-  readonly requestId: string;
-  readonly keyId?: string | undefined;
-  readonly operation: OperationName;
-  /** The model group the client asked for. */
-  readonly modelName: string;
-  readonly deploymentId?: string | undefined;
-  /** The Bedrock model id of the deployment that answered. */
-  readonly modelId?: string | undefined;
-  readonly region?: string | undefined;
-  readonly streamed: boolean;
-  readonly status: number;
-  readonly outcome: 'completed' | 'client-aborted' | 'upstream-failed';
-  readonly errorType?: string | undefined;
-  readonly usage?:
-    | {
-        readonly inputTokens: number;
-        readonly outputTokens: number;
-        readonly cacheReadTokens: number;
-        readonly cacheWriteTokens: number;
-      }
-    | undefined;
-  readonly costUsd?: number | null | undefined;
-  readonly timeToFirstByteMs?: number | undefined;
-  readonly overheadMs?: number | undefined;
-  readonly attempts: readonly TracedAttempt[];
-}
+export type TracedRequest = Pick<
+  UsageRecord,
+  | 'requestId'
+  | 'keyId'
+  | 'operation'
+  | 'modelName'
+  | 'deploymentId'
+  | 'modelId'
+  | 'region'
+  | 'streamed'
+  | 'status'
+  | 'outcome'
+  | 'errorType'
+  | 'usage'
+  | 'costUsd'
+  | 'timeToFirstByteMs'
+  | 'overheadMs'
+  | 'attempts'
+>;
 
 /** What an attempt span reads of an attempt record. */
 export interface TracedAttempt {
