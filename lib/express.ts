@@ -1,7 +1,7 @@
 /** The gateway as Express (or Connect) middleware: what `app.use('/bedrock', ...)` mounts. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createBedrockHandler } from './handler';
-import type { MemoryCostTracker } from './tracking/memory-cost-tracker';
+import type { SpendTable } from './tracking/spend-table';
 import type { PassthroughOptions } from './types';
 
 /**
@@ -11,7 +11,7 @@ import type { PassthroughOptions } from './types';
 export interface BedrockPassthrough {
   (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
   /** Spend and tokens so far, by day, key and model group (this instance, in memory). */
-  readonly spend: MemoryCostTracker;
+  readonly spend: SpendTable;
   /** Closes the upstream connection pool (call it when the app shuts down). */
   close(): Promise<void>;
 }

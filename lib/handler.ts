@@ -21,11 +21,17 @@ import { matchRoute, type RouteDefinition } from './routes';
 import { Cooldowns } from './routing/cooldowns';
 import { Router, type RouteResult, type RoutingSettings } from './routing/router';
 import { RouterStats } from './routing/stats';
+import { KeyLimiter, type AdmissionTicket } from './limits/key-limiter';
 import { MemoryStore } from './state/memory-store';
+import { storeFromConfig } from './state/from-config';
+import { SharedDeploymentState } from './routing/shared-state';
+import { createAdminHandler, createRecentErrorLog } from './admin';
+import { createAdminData } from './admin-data';
+import { totalTokens } from './usage/extractor';
 import { createPrometheusMetrics } from './metrics/prometheus';
 import { createTracing, type RequestTrace } from './tracing/otel';
 import { createAccounting } from './tracking/accounting';
-import { createMemoryCostTracker, type MemoryCostTracker } from './tracking/memory-cost-tracker';
+import { createSpendTable, type SpendTable } from './tracking/spend-table';
 import { createReporter } from './tracking/reporter';
 import type { Authenticator, Balancer, Deployment, HookRequest, Hooks, Logger, PassthroughOptions, Principal, UsageRecord } from './types';
 import { createUpstreamAgent } from './upstream/agent';
@@ -46,7 +52,7 @@ export interface BedrockHandler {
   /** The deployments it routes to, without credentials (for health and readiness reports). */
   readonly deployments: readonly Deployment[];
   /** Spend and tokens so far, by day, key and model group (this instance, in memory). */
-  readonly spend: MemoryCostTracker;
+  readonly spend: SpendTable;
   /** Closes the upstream connection pool; in-flight requests finish first. */
   close(): Promise<void>;
 }
@@ -62,6 +68,7 @@ interface RequestState {
   body?: Buffer;
   annotations?: Readonly<Record<string, unknown>> | undefined;
   trace?: RequestTrace;
+  admission?: AdmissionTicket;
   modelName?: string;
   principal?: Principal;
   result?: RouteResult;
@@ -101,6 +108,7 @@ function routingSettings(config: GatewayConfig): RoutingSettings {
 export function createBedrockHandler(options: PassthroughOptions): BedrockHandler {
   const {
     auth,
+    keySource,
     balancer,
     costTracker,
     logger: givenLogger,
@@ -117,29 +125,37 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
   const now = clock ?? Date.now;
   const config: GatewayConfig = resolveConfig(rawConfig, {
     warn: (message) => (givenLogger ?? SILENT_LOGGER).warn({}, message),
-    externalAuth: auth !== undefined,
+    externalAuth: auth !== undefined || keySource !== undefined,
   });
   const logger = redactingLogger(givenLogger ?? SILENT_LOGGER, configuredSecrets(config));
-  const spend = createMemoryCostTracker();
   const catalog = new ModelCatalog(config, { credentials });
   const authenticator: Authenticator =
-    typeof auth === 'function' ? { authenticate: auth } : (auth ?? createConfigKeyAuthenticator(config));
+    typeof auth === 'function' ? { authenticate: auth } : (auth ?? createConfigKeyAuthenticator(config, keySource, now));
   const stats = new RouterStats(now);
   const agent = createUpstreamAgent();
+  // A store of our own making (Redis from router_settings) is ours to close; a host's is the host's.
+  const ownStore = store ? undefined : storeFromConfig(config.router_settings, logger, now);
+  const sharedStore = store ?? ownStore;
+  const sharedState = sharedStore ?? new MemoryStore(now);
+  const spend = createSpendTable(sharedState);
+  const limiter = new KeyLimiter(sharedState, now, logger);
   const cooldowns = new Cooldowns(
-    store ?? new MemoryStore(now),
+    sharedState,
     {
       allowedFails: config.router_settings?.allowed_fails ?? DEFAULT_ALLOWED_FAILS,
       cooldownMs: (config.router_settings?.cooldown_time ?? DEFAULT_COOLDOWN_S) * 1000,
     },
     now,
   );
+  const deploymentIds = catalog.groups.flatMap((group) => group.deployments.map((deployment) => deployment.id));
+  const shared = sharedStore ? new SharedDeploymentState(sharedState, deploymentIds, stats, cooldowns, now, logger) : undefined;
   const router = new Router({
     agent,
     accounting: createAccounting(logger),
     balancer: typeof balancer === 'function' ? { pick: balancer } : (balancer ?? builtInBalancer(config, stats, logger)),
     stats,
     cooldowns,
+    shared,
     catalog,
     settings: routingSettings(config),
     logger,
@@ -154,7 +170,17 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
       cooldowns: () => deployments.map((deployment) => ({ deploymentId: deployment.id, modelName: deployment.modelName, coolingDown: cooldowns.isCoolingDown(deployment.id) })),
     });
   const tracing = tracingOptions ? createTracing(tracingOptions) : undefined;
-  const report = createReporter({ logger, consumers: [spend, costTracker, metrics], hooks });
+  const recentErrors = createRecentErrorLog();
+  const report = createReporter({ logger, consumers: [spend, costTracker, metrics, recentErrors], hooks });
+  const masterKey = config.general_settings?.master_key;
+  const admin = masterKey
+    ? createAdminHandler({
+        masterKey,
+        keyHeaderName: config.general_settings?.key_header_name,
+        logger,
+        data: createAdminData({ config, deployments, stats, cooldowns, limiter, spend, recentErrors }),
+      })
+    : undefined;
   const maxBodyBytes = Math.floor((config.general_settings?.max_request_size_mb ?? DEFAULT_MAX_REQUEST_SIZE_MB) * 1024 * 1024);
   const keyHeader = config.general_settings?.key_header_name?.toLowerCase();
   const forwarding: ForwardingRules = {
@@ -172,10 +198,7 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
       }
     });
 
-    const url = req.url ?? '/';
-    const queryAt = url.indexOf('?');
-    let path = queryAt === -1 ? url : url.slice(0, queryAt);
-    if (prefix && (path === prefix || path.startsWith(`${prefix}/`))) path = path.slice(prefix.length);
+    const path = pathBelowMount(req.url ?? '/', prefix);
     const method = req.method ?? 'GET';
     const match = matchRoute(method, path);
     if ('kind' in match) {
@@ -200,7 +223,7 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
     state.principal = principal;
     const group = catalog.resolve(model);
     state.modelName = group.modelName;
-    authorize(principal, group.modelName, route.operation);
+    authorize(principal, group.modelName, route.operation, now());
 
     const body = await readRequestBody(req, maxBodyBytes);
     state.body = body;
@@ -218,6 +241,7 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
         body,
       }, logger);
     }
+    state.admission = await limiter.admit(principal, state.requestId);
     const result = await router.route({
       requestId: state.requestId,
       route,
@@ -239,6 +263,7 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
     if (!route) return;
     const result = state.result;
     const served = result?.served;
+    const lastAttempt = result?.attempts.at(-1);
     const latencyMs = performance.now() - state.startedAt;
     const record: UsageRecord = {
       requestId: state.requestId,
@@ -247,9 +272,10 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
       keyName: state.principal?.keyName,
       operation: route.operation,
       modelName: state.modelName ?? '',
-      deploymentId: served?.id,
-      modelId: served?.modelId,
-      region: served?.region,
+      // The deployment that answered: the one that served, else the last one tried (its error is what the client got).
+      deploymentId: served?.id ?? lastAttempt?.deploymentId,
+      modelId: served?.modelId ?? lastAttempt?.modelId,
+      region: served?.region ?? lastAttempt?.region,
       streamed: route.streams,
       status: state.status ?? res.statusCode,
       outcome: state.outcome,
@@ -263,11 +289,20 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
       attempts: result?.attempts ?? [],
       annotations: state.annotations,
     };
+    state.admission?.release(totalTokens(record.usage), record.costUsd).catch(() => undefined);
     report(record, logBodies ? loggedBodies(state.body, result?.plainBody) : undefined);
     if (tracing && state.trace) tracing.end(state.trace, record);
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    if (admin) {
+      // The admin API makes no usage record: it is not a Bedrock call.
+      const path = pathBelowMount(req.url ?? '/', prefix);
+      if (path === '/admin' || path.startsWith('/admin/')) {
+        res.setHeader(REQUEST_ID_HEADER, randomUUID());
+        return admin(req, res, path.slice('/admin'.length));
+      }
+    }
     const state: RequestState = { requestId: randomUUID(), startedAt: performance.now(), arrivedAt: now(), outcome: 'completed' };
     res.setHeader(REQUEST_ID_HEADER, state.requestId);
     handle(req, res, state)
@@ -291,9 +326,10 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
   return Object.assign(handler, {
     deployments,
     spend,
-    close: () => {
+    close: async () => {
       metrics?.close();
-      return agent.close();
+      await agent.close();
+      await ownStore?.close();
     },
   });
 }
@@ -305,6 +341,13 @@ function builtInBalancer(config: GatewayConfig, stats: RouterStats, logger: Logg
   if (balancer) return balancer;
   logger.warn({ strategy }, `routing_strategy '${strategy}' is not supported; using simple-shuffle`);
   return createSimpleShuffle();
+}
+
+/** The request path without its query, below the handler's mount path (when it is served under one). */
+function pathBelowMount(url: string, prefix: string): string {
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  return prefix && (path === prefix || path.startsWith(`${prefix}/`)) ? path.slice(prefix.length) : path;
 }
 
 /** Every secret the config holds, for redaction from logs. */

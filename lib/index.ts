@@ -17,12 +17,14 @@ export { createBedrockPassthrough } from './express';
 export type { BedrockPassthrough } from './express';
 export { createBedrockHandler, REQUEST_ID_HEADER } from './handler';
 export { ATTEMPTS_HEADER, COST_HEADER, DEPLOYMENT_HEADER, OVERHEAD_HEADER } from './routing/router';
-export { createMemoryCostTracker } from './tracking/memory-cost-tracker';
-export type { MemoryCostTracker, SpendReport, SpendRow, SpendTotals } from './tracking/memory-cost-tracker';
+export type { SpendReport, SpendRow, SpendTable, SpendTotals } from './tracking/spend-table';
 export type { MetricsOptions } from './metrics/prometheus';
 export type { PrometheusRegistry } from './metrics/types';
 export type { TracingOptions } from './tracing/otel';
 export type { TokenUsage } from './usage/types';
+export { MemoryStore } from './state/memory-store';
+export { createRedisStore, StoreUnavailableError } from './state/redis-store';
+export type { RedisStore, RedisStoreOptions, RedisFailureMode } from './state/redis-store';
 export type { BedrockHandler } from './handler';
 export { ConfigError, loadConfig, resolveConfig } from './config/load';
 export type { Environment, LoadConfigOptions } from './config/load';
@@ -54,13 +56,17 @@ export type {
   HookRequest,
   Hooks,
   InboundRequest,
+  KeyLimits,
+  KeySource,
   Logger,
   PassthroughOptions,
   PickContext,
   PickFunction,
   Principal,
   Store,
+  StoreHealth,
   UsageRecord,
+  WindowAdmission,
 } from './types';
 export { signRequest, isNeverSigned } from './aws/sigv4';
 export type { AwsCredentials, RequestToSign, SigningParams, SigningHeaders, SignableHeaderValue } from './aws/sigv4';

@@ -4,10 +4,11 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AwsCredentials } from './aws/sigv4';
-import type { GatewayConfig } from './config/types';
+import type { GatewayConfig, KeyConfig } from './config/types';
 import type { MetricsOptions } from './metrics/prometheus';
 import type { TracingOptions } from './tracing/otel';
 import type { OperationName } from './operations';
+import type { Store } from './state/store';
 import type { TokenUsage } from './usage/types';
 
 /** A pino-compatible logger: an object of fields first, then an optional message. */
@@ -41,7 +42,31 @@ export interface Principal {
   readonly operations?: readonly OperationName[] | undefined;
   /** Anything the host wants carried into logs and records (team, user...). */
   readonly metadata?: Readonly<Record<string, unknown>> | undefined;
+  /** Rate limits and budget, counted in the store across every instance. */
+  readonly limits?: KeyLimits | undefined;
+  /** After this time the key is refused (403). */
+  readonly expiresAt?: Date | undefined;
+  /** A disabled key is refused (403). */
+  readonly disabled?: boolean | undefined;
 }
+
+/** A key's limits; each is off when undefined. */
+export interface KeyLimits {
+  readonly rpm?: number | undefined;
+  /** Tokens per minute, counted from the answers (input, output and prompt cache). */
+  readonly tpm?: number | undefined;
+  readonly maxParallelRequests?: number | undefined;
+  /** USD per budget period (or in all, without one). */
+  readonly maxBudgetUsd?: number | undefined;
+  readonly budgetDurationMs?: number | undefined;
+}
+
+/**
+ * Looks a key up in the host's own database, by the SHA-256 (lowercase hex) of what the client presented, so the
+ * host never needs the plain key either. Returns the key in the config's shape (its `key`/`key_sha256` are ignored),
+ * or undefined for an unknown key. Answers are kept for 30 seconds.
+ */
+export type KeySource = (keySha256: string) => Promise<KeyConfig | undefined>;
 
 /**
  * Turns a request into a {@link Principal}, or rejects it by throwing (a {@link GatewayError} to choose the
@@ -204,6 +229,8 @@ export interface Hooks {
 export interface PassthroughOptions extends GatewayConfig {
   /** Replaces the built-in key check (config `keys` and `general_settings.master_key`). */
   auth?: Authenticator | AuthenticateFunction;
+  /** Keys from the host's own database, checked after the config's (with the built-in key check only). */
+  keySource?: KeySource;
   /** Replaces the built-in weighted random choice among a group's deployments. */
   balancer?: Balancer | PickFunction;
   costTracker?: CostTracker;
@@ -225,8 +252,8 @@ export interface PassthroughOptions extends GatewayConfig {
   /** Upstream credentials for deployments that set none. Default: the standard AWS environment variables. */
   credentials?: CredentialsProvider;
   /**
-   * Shared counters (deployment failure counts for cooldowns). Default: in this process's memory; pass a shared store
-   * to count across instances.
+   * Shared state: key limits and budgets, spend, deployment cooldowns and usage. Default: `router_settings.redis_url`
+   * (or `redis_host`...) when set, else this process's memory.
    */
   store?: Store;
   /** The clock, in milliseconds since the epoch, for cooldowns and per-minute limits. Default `Date.now`; for tests. */
@@ -238,13 +265,4 @@ export interface PassthroughOptions extends GatewayConfig {
   mountPath?: string;
 }
 
-/**
- * Shared counters with expiry: the state behind limits, budgets and cooldowns. In memory by default; Redis to
- * share it across instances. (The interface is fixed here; the features that keep such state take a store.)
- */
-export interface Store {
-  /** Adds `amount` to the counter `key` (created at 0, expiring `ttlMs` after creation) and returns the new value. */
-  increment(key: string, amount: number, ttlMs: number): Promise<number>;
-  /** The counter's value, or undefined when it does not exist or has expired. */
-  get(key: string): Promise<number | undefined>;
-}
+export type { Store, StoreHealth, WindowAdmission } from './state/store';

@@ -4,7 +4,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGatewayServer } from '../../lib/cli/server';
 import type { BedrockHandler } from '../../lib/handler';
-import { createMemoryCostTracker } from '../../lib/tracking/memory-cost-tracker';
+import { createSpendTable } from '../../lib/tracking/spend-table';
+import { MemoryStore } from '../../lib/state/memory-store';
 import type { Deployment } from '../../lib/types';
 
 const DEPLOYMENT: Deployment = {
@@ -27,7 +28,7 @@ beforeAll(async () => {
       seen.push(`${req.method} ${req.url}`);
       res.end('handled');
     },
-    { deployments: [DEPLOYMENT], spend: createMemoryCostTracker(), close: async () => undefined },
+    { deployments: [DEPLOYMENT], spend: createSpendTable(new MemoryStore()), close: async () => undefined },
   ) satisfies BedrockHandler;
   server = createGatewayServer(handler).listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -80,7 +80,7 @@ describe('resolveConfig: the schema', () => {
     expect(problemsOf(() => resolveConfig({ general_settings: { master_key: 'sk' } }))).toEqual(['model_list: required']);
     const config = configWith({ model_list: [deployment('a'), { litellm_params: { model: HAIKU, aws_region_name: 'us-east-1' } }, { model_name: 'c' }] });
     expect(problemsOf(() => resolveConfig(config))).toEqual(['model_list[1].model_name: required', 'model_list[2].litellm_params: required']);
-    expect(problemsOf(() => resolveConfig(configWith({ keys: [{ name: 'k' }] })))).toEqual(['keys[0].key: required']);
+    expect(problemsOf(() => resolveConfig(configWith({ keys: [{ name: 'k' }] })))).toEqual(['keys[0].key: required (or key_sha256)']);
   });
 
   it('reports a wrong type in words a YAML author reads', () => {
@@ -119,7 +119,7 @@ describe('resolveConfig: the schema', () => {
     });
     expect(problemsOf(() => resolveConfig(config))).toEqual([
       'bedrock_settings.aws_region: unknown key (known: aws_region_name, aws_access_key_id, aws_secret_access_key, aws_session_token, aws_bedrock_runtime_endpoint, allow_raw_model_ids, forward_headers)',
-      'keys[0].modles: unknown key (known: key, name, models, operations)',
+      'keys[0].modles: unknown key (known: key, key_sha256, name, models, operations, rpm, tpm, max_parallel_requests, max_budget, budget_duration, expires, disabled, metadata)',
     ]);
   });
 

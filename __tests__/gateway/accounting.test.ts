@@ -164,7 +164,8 @@ describe('the spend table', () => {
       await post(gateway, '/model/claude/converse', CONVERSE);
       await post(gateway, '/model/claude/converse', CONVERSE, { 'x-api-key': 'sk-team-accounting-1', 'content-type': 'application/json' });
       await post(gateway, '/model/house-model/converse', CONVERSE, { 'x-api-key': 'sk-team-accounting-1', 'content-type': 'application/json' });
-      const spend = gateway.passthrough.spend.report();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const spend = await gateway.passthrough.spend.report();
       const today = new Date().toISOString().slice(0, 10);
       expect(spend.byKey['master']).toMatchObject({ requests: 1, inputTokens: 1000, unpricedRequests: 0 });
       expect(spend.byKey['master']?.costUsd).toBeCloseTo(CACHED_COST, 12);

@@ -1,6 +1,6 @@
 /**
- * prom-client and `@opentelemetry/api` are optional peers: the built main entry, and a gateway created without
- * metrics or tracing, must not load them. Checked in a fresh `node` on `dist/` (`npm test` builds it first).
+ * prom-client, `@opentelemetry/api` and ioredis are optional peers: the built main entry, and a gateway created
+ * without metrics, tracing or Redis, must not load them. Checked in a fresh `node` on `dist/` (`npm test` builds it first).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ function declarationImports(entry: string): Map<string, string[]> {
 /** Runs `script` in a fresh node at the package root; it prints the optional peers loaded so far, as JSON. */
 function loadedPeersAfter(script: string): string[] {
   const report = `console.log(JSON.stringify([...new Set(Object.keys(require.cache)
-    .map((path) => /[\\\\/]node_modules[\\\\/](prom-client|@opentelemetry[\\\\/]api)[\\\\/]/.exec(path)?.[1])
+    .map((path) => /[\\\\/]node_modules[\\\\/](prom-client|@opentelemetry[\\\\/]api|ioredis)[\\\\/]/.exec(path)?.[1])
     .filter(Boolean))]));`;
   const output = execFileSync(process.execPath, ['-e', `${script}\n${report}`], { cwd: ROOT, encoding: 'utf8' });
   return JSON.parse(output.trim().split('\n').at(-1) ?? '[]') as string[];
@@ -52,7 +52,7 @@ beforeAll(() => {
 });
 
 describe('optional peers stay unloaded until used', () => {
-  it('the main entry, and a gateway without metrics or tracing, load neither', () => {
+  it('the main entry, and a gateway without metrics, tracing or Redis, load none of them', () => {
     const script = `const { createBedrockHandler } = require('./dist/index.js');
       const handler = createBedrockHandler(${GATEWAY_CONFIG});
       void handler.close();`;
@@ -71,8 +71,8 @@ describe('optional peers stay unloaded until used', () => {
 
 describe('type declarations', () => {
   // A host without the peers, type-checking without skipLibCheck, must still compile against the public options.
-  it.each(['metrics/prometheus.d.ts', 'metrics/endpoint.d.ts', 'tracing/otel.d.ts'])('%s names neither peer', (entry) => {
+  it.each(['index.d.ts', 'metrics/prometheus.d.ts', 'metrics/endpoint.d.ts', 'tracing/otel.d.ts', 'state/redis-store.d.ts'])('%s names no optional peer', (entry) => {
     const bare = [...declarationImports(entry).values()].flat();
-    expect(bare.filter((name) => name === 'prom-client' || name.startsWith('@opentelemetry/'))).toEqual([]);
+    expect(bare.filter((name) => name === 'prom-client' || name === 'ioredis' || name.startsWith('@opentelemetry/'))).toEqual([]);
   });
 });

@@ -1,17 +1,22 @@
 /**
- * The built-in authenticator: `general_settings.master_key` and the `keys` list of the config.
+ * The built-in authenticator: `general_settings.master_key`, the `keys` list of the config, and a host's key source.
  *
  * A key is looked up by the SHA-256 of what the client presented, never by comparing secrets character by
- * character: response times then depend only on a hash the client cannot steer towards a stored key.
+ * character: response times then depend only on a hash the client cannot steer towards a stored key. Configs may
+ * hold that hash (`key_sha256`) instead of the key.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { GatewayConfig } from '../config/types';
 import { GatewayError } from '../errors';
 import type { OperationName } from '../operations';
-import type { Authenticator, InboundRequest, Principal } from '../types';
+import type { Authenticator, InboundRequest, KeySource, Principal } from '../types';
+import { principalOf } from './key-records';
 
 const ANONYMOUS: Principal = { keyId: 'anonymous', keyName: 'anonymous' };
+/** How long a key source's answer is trusted: a revoked key stops working within this time. */
+const KEY_SOURCE_CACHE_MS = 30_000;
+const KEY_SOURCE_CACHE_SIZE = 10_000;
 
 function sha256(value: string): string {
   return createHash('sha256').update(value).digest('hex');
@@ -31,18 +36,30 @@ export function presentedKey(headers: IncomingHttpHeaders, keyHeaderName: string
   return (Array.isArray(apiKey) ? apiKey[0] : apiKey)?.trim() || undefined;
 }
 
-export function createConfigKeyAuthenticator(config: GatewayConfig): Authenticator {
+/** A key source's answers, kept briefly so that a busy key does not cost a database query per request. */
+function cachedKeySource(source: KeySource, now: () => number): (hash: string) => Promise<Principal | undefined> {
+  const cache = new Map<string, { principal: Principal; until: number }>();
+  return async (hash) => {
+    const cached = cache.get(hash);
+    if (cached && cached.until > now()) return cached.principal;
+    const key = await source(hash);
+    if (!key) return undefined;
+    if (cache.size >= KEY_SOURCE_CACHE_SIZE) cache.clear();
+    const principal = principalOf(key);
+    cache.set(hash, { principal, until: now() + KEY_SOURCE_CACHE_MS });
+    return principal;
+  };
+}
+
+export function createConfigKeyAuthenticator(config: GatewayConfig, keySource?: KeySource, now: () => number = Date.now): Authenticator {
   const general = config.general_settings ?? {};
   const principals = new Map<string, Principal>();
   if (general.master_key) principals.set(sha256(general.master_key), { keyId: 'master', keyName: 'master' });
   for (const key of config.keys ?? []) {
-    principals.set(sha256(key.key), {
-      keyId: `key:${key.name}`,
-      keyName: key.name,
-      models: key.models,
-      operations: key.operations as OperationName[] | undefined,
-    });
+    const hash = key.key === undefined ? key.key_sha256?.toLowerCase() : sha256(key.key);
+    if (hash) principals.set(hash, principalOf(key));
   }
+  const lookUp = keySource ? cachedKeySource(keySource, now) : undefined;
   const headerHint = general.key_header_name ? `the ${general.key_header_name} header, ` : '';
 
   return {
@@ -55,15 +72,23 @@ export function createConfigKeyAuthenticator(config: GatewayConfig): Authenticat
           `Missing API key: send it in ${headerHint}an Authorization: Bearer header or an x-api-key header.`,
         );
       }
-      const principal = principals.get(sha256(key));
+      const hash = sha256(key);
+      const principal = principals.get(hash) ?? (await lookUp?.(hash));
       if (!principal) throw new GatewayError('AccessDeniedException', 'The API key is not valid.');
       return principal;
     },
   };
 }
 
-/** Refuses a principal the model group or the operation it asked for (403, before any upstream call). */
-export function authorize(principal: Principal, modelName: string, operation: OperationName): void {
+/**
+ * Refuses, before any upstream call (403), a key that is disabled or expired, or that asked for a model group or an
+ * operation it may not use.
+ */
+export function authorize(principal: Principal, modelName: string, operation: OperationName, now: number): void {
+  if (principal.disabled) throw new GatewayError('AccessDeniedException', `Key '${principal.keyName}' is disabled.`);
+  if (principal.expiresAt && principal.expiresAt.getTime() <= now) {
+    throw new GatewayError('AccessDeniedException', `Key '${principal.keyName}' expired at ${principal.expiresAt.toISOString()}.`);
+  }
   if (principal.models && !principal.models.includes(modelName)) {
     throw new GatewayError('AccessDeniedException', `Key '${principal.keyName}' may not use model '${modelName}'.`);
   }

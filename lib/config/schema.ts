@@ -2,6 +2,7 @@
  * What a valid configuration is: one JSON schema for its shape (checked by ajv), and the rules a schema cannot say
  * well (cross-references, uniqueness, a region found in one of several places).
  */
+import { createHash } from 'node:crypto';
 import { Ajv, type DefinedError, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
 import { MODEL_OPERATIONS } from '../operations';
 import type { PathSegment, Problem } from './problems';
@@ -128,6 +129,7 @@ const routerSettings = objectSchema<RouterSettings>(
     redis_host: text,
     redis_port: { type: 'integer', minimum: 1, maximum: 65535 },
     redis_password: text,
+    redis_failure_mode: { type: 'string', enum: ['open', 'closed'] },
   },
   [],
   'ignored',
@@ -161,14 +163,26 @@ const bedrockSettings = {
   dependencies: CREDENTIAL_PAIRS,
 };
 
+/** `30s`, `15m`, `12h`, `7d`: LiteLLM's way of writing a budget period. */
+export const DURATION_PATTERN = '^[1-9][0-9]*[smhd]$';
+
 const key = objectSchema<KeyConfig>(
   {
     key: text,
+    key_sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
     name: text,
     models: texts,
     operations: { type: 'array', items: { type: 'string', enum: [...MODEL_OPERATIONS] } },
+    rpm: count,
+    tpm: count,
+    max_parallel_requests: count,
+    max_budget: amount,
+    budget_duration: { type: 'string', pattern: DURATION_PATTERN },
+    expires: text,
+    disabled: flag,
+    metadata: { type: 'object' },
   },
-  ['key', 'name'],
+  ['name'],
   'refused',
 );
 
@@ -251,6 +265,12 @@ const TYPE_NAMES: Record<string, string> = {
   object: 'a mapping',
 };
 
+/** What each pattern of the schema asks for, in words. */
+const PATTERN_MEANINGS: Readonly<Record<string, string>> = {
+  [DURATION_PATTERN]: 'must be a duration such as 30s, 15m, 12h or 7d',
+  '^[0-9a-fA-F]{64}$': 'must be a SHA-256 in hex (64 characters)',
+};
+
 /** Turns an ajv error into a problem in words a YAML author reads, at the path of the key concerned. */
 function describeError(error: DefinedError): Problem {
   const path = instancePath(error);
@@ -272,6 +292,8 @@ function describeError(error: DefinedError): Problem {
       return { path, message: `must be ${TYPE_NAMES[String(error.params.type)] ?? String(error.params.type)}` };
     case 'minLength': // Only ever 1 here.
       return { path, message: 'must not be empty' };
+    case 'pattern':
+      return { path, message: PATTERN_MEANINGS[error.params.pattern] ?? `must match ${error.params.pattern}` };
     default:
       return { path, message: error.message ?? error.keyword };
   }
@@ -419,7 +441,12 @@ function bedrockSettingsProblems(config: Record<string, unknown>): Problem[] {
 
 function keyProblems(config: Record<string, unknown>, label: PathLabel): Problem[] {
   const keys = asList(config['keys']).map(asMapping);
-  return [...keyNameProblems(keys, label), ...keySecretProblems(keys, config, label), ...keyModelProblems(keys, config)];
+  return [
+    ...keyNameProblems(keys, label),
+    ...keyFormProblems(keys),
+    ...keySecretProblems(keys, config, label),
+    ...keyModelProblems(keys, config),
+  ];
 }
 
 /** Names label keys in logs and records, where two alike could not be told apart. */
@@ -432,7 +459,25 @@ function keyNameProblems(keys: ReadonlyArray<Record<string, unknown> | undefined
   });
 }
 
-/** A secret shared by two keys (or with the master key) would make one caller indistinguishable from another. */
+/** A key is given as its secret or as the secret's hash: one of the two, never both. */
+function keyFormProblems(keys: ReadonlyArray<Record<string, unknown> | undefined>): Problem[] {
+  return keys.flatMap((key, i): Problem[] => {
+    if (!key) return [];
+    const problems: Problem[] = [];
+    const given = ['key', 'key_sha256'].filter((field) => key[field] !== undefined);
+    if (given.length !== 1) problems.push({ path: ['keys', i, 'key'], message: given.length === 0 ? 'required (or key_sha256)' : 'set key or key_sha256, not both' });
+    const expires = asText(key['expires']);
+    if (expires !== undefined && Number.isNaN(Date.parse(expires))) {
+      problems.push({ path: ['keys', i, 'expires'], message: 'must be an ISO 8601 date and time, such as 2026-12-31T23:59:59Z' });
+    }
+    return problems;
+  });
+}
+
+/**
+ * A secret shared by two keys (or with the master key) would make one caller indistinguishable from another.
+ * Compared by hash, so that a `key` and another's `key_sha256` of the same secret are caught too.
+ */
 function keySecretProblems(
   keys: ReadonlyArray<Record<string, unknown> | undefined>,
   config: Record<string, unknown>,
@@ -440,13 +485,19 @@ function keySecretProblems(
 ): Problem[] {
   const seen = new Map<string, PathSegment[]>();
   const masterKey = asText(asMapping(config['general_settings'])?.['master_key']);
-  if (masterKey !== undefined) seen.set(masterKey, ['general_settings', 'master_key']);
+  if (masterKey !== undefined) seen.set(sha256Hex(masterKey), ['general_settings', 'master_key']);
   return keys.flatMap((key, i): Problem[] => {
     const secret = asText(key?.['key']);
-    const first = secret === undefined ? undefined : claim(seen, secret, ['keys', i, 'key']);
+    const hash = secret === undefined ? asText(key?.['key_sha256'])?.toLowerCase() : sha256Hex(secret);
+    const field = secret === undefined ? 'key_sha256' : 'key';
+    const first = hash === undefined ? undefined : claim(seen, hash, ['keys', i, field]);
     // Where the other use is, never the secret itself.
-    return first ? [{ path: ['keys', i, 'key'], message: `same secret as ${label(first)}: keys must be unique` }] : [];
+    return first ? [{ path: ['keys', i, field], message: `same secret as ${label(first)}: keys must be unique` }] : [];
   });
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 function keyModelProblems(keys: ReadonlyArray<Record<string, unknown> | undefined>, config: Record<string, unknown>): Problem[] {

@@ -74,6 +74,8 @@ export interface RouterSettings {
   redis_host?: string;
   redis_port?: number;
   redis_password?: string;
+  /** While Redis is unreachable: `open` (default) keeps serving and counts limits locally; `closed` refuses limited keys. */
+  redis_failure_mode?: 'open' | 'closed';
   [unused: string]: unknown;
 }
 
@@ -105,14 +107,32 @@ export interface BedrockSettings {
 
 /** A client key of the gateway. */
 export interface KeyConfig {
-  /** The secret the client sends (`Authorization: Bearer <key>` or `x-api-key`). */
-  key: string;
-  /** A label for logs and records; never the secret. */
+  /** The secret the client sends (`Authorization: Bearer <key>` or `x-api-key`). Either this or `key_sha256`. */
+  key?: string;
+  /** The secret's SHA-256 as lowercase hex, so that the config file need not hold the key itself. */
+  key_sha256?: string;
+  /** A label for logs and records; never the secret. Also the key's id in limits and spend. */
   name: string;
   /** Model groups this key may call. Default: all. */
   models?: string[];
   /** Operations this key may call (`invoke`, `invoke-with-response-stream`, `converse`, `converse-stream`). Default: all. */
   operations?: string[];
+  /** Requests per minute, across every instance sharing the store. */
+  rpm?: number;
+  /** Tokens per minute (input, output and prompt cache), counted from the answers. */
+  tpm?: number;
+  /** Requests in flight at once. */
+  max_parallel_requests?: number;
+  /** USD the key may spend per `budget_duration` (or in all, without one). */
+  max_budget?: number;
+  /** The budget's period: `30s`, `15m`, `12h`, `1d`, `7d`, `30d`... Without it the budget never resets. */
+  budget_duration?: string;
+  /** When the key stops working: an ISO 8601 date and time (`2026-12-31T23:59:59Z`). */
+  expires?: string;
+  /** A key that is refused without being deleted. */
+  disabled?: boolean;
+  /** Anything to carry into records and logs (team, user...). */
+  metadata?: Record<string, unknown>;
 }
 
 /** The whole configuration file. */

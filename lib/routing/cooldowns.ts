@@ -1,9 +1,10 @@
 /**
  * Deployments taken out of rotation after failing: `allowed_fails` failures within a minute, or a single 429, cool a
- * deployment down for `cooldown_time`. Failures are counted in the {@link Store}, so instances sharing one count
- * together; whether a deployment is cooling is this instance's view, read synchronously on every request.
+ * deployment down for `cooldown_time`. Failures and cooldowns are written to the {@link Store}, so instances sharing
+ * one count together and see each other's cooldowns; each instance reads its own view synchronously on every request,
+ * refreshed from the store by {@link SharedDeploymentState}.
  */
-import type { Store } from '../types';
+import type { Store } from '../state/store';
 
 export interface CooldownSettings {
   /** Failures within a minute that send a deployment to cooldown. LiteLLM's default: 3. */
@@ -14,7 +15,7 @@ export interface CooldownSettings {
 const MINUTE_MS = 60_000;
 
 export class Cooldowns {
-  private readonly coolingUntil = new Map<string, number>();
+  private readonly coolingUntilMs = new Map<string, number>();
   private readonly lastFailure = new Map<string, number>();
 
   constructor(
@@ -24,11 +25,16 @@ export class Cooldowns {
   ) {}
 
   isCoolingDown(deploymentId: string): boolean {
-    const until = this.coolingUntil.get(deploymentId);
+    const until = this.coolingUntilMs.get(deploymentId);
     if (until === undefined) return false;
     if (until > this.now()) return true;
-    this.coolingUntil.delete(deploymentId);
+    this.coolingUntilMs.delete(deploymentId);
     return false;
+  }
+
+  /** When the deployment's cooldown ends, if it is cooling down. */
+  coolingUntil(deploymentId: string): Date | undefined {
+    return this.isCoolingDown(deploymentId) ? new Date(this.coolingUntilMs.get(deploymentId) as number) : undefined;
   }
 
   /** When the deployment last failed (0 if never): the one that failed longest ago is tried when all are cooling. */
@@ -46,7 +52,19 @@ export class Cooldowns {
     const failures = await this.store.increment(`failures:${deploymentId}:${Math.floor(now / MINUTE_MS)}`, 1, MINUTE_MS);
     if (!immediately && failures < this.settings.allowedFails) return false;
     if (this.settings.cooldownMs <= 0 || this.isCoolingDown(deploymentId)) return false;
-    this.coolingUntil.set(deploymentId, now + this.settings.cooldownMs);
+    const until = now + this.settings.cooldownMs;
+    this.coolingUntilMs.set(deploymentId, until);
+    await this.store.set(cooldownKey(deploymentId), until, this.settings.cooldownMs);
     return true;
   }
+
+  /** Takes in cooldowns other instances wrote (`until`: epoch ms, undefined when the store has none). */
+  learn(deploymentId: string, until: number | undefined): void {
+    if (until !== undefined && until > (this.coolingUntilMs.get(deploymentId) ?? 0)) this.coolingUntilMs.set(deploymentId, until);
+  }
+}
+
+/** Where a deployment's cooldown is kept in the store: its value is the epoch milliseconds it ends. */
+export function cooldownKey(deploymentId: string): string {
+  return `cooldown:${deploymentId}`;
 }

@@ -15,6 +15,7 @@ import { totalTokens } from '../usage/extractor';
 import type { TokenUsage, UsageExtractor } from '../usage/types';
 import { attempt, type Failure, type PlainAnswer, type StoredAnswer, type StreamAnswer } from './attempt';
 import type { Cooldowns } from './cooldowns';
+import type { SharedDeploymentState } from './shared-state';
 import { relayStream, type RelayOutcome } from './relay';
 import { backoffMs } from './retry-policy';
 import type { RouterStats } from './stats';
@@ -51,6 +52,8 @@ export interface RouterParts {
   readonly balancer: Balancer;
   readonly stats: RouterStats;
   readonly cooldowns: Cooldowns;
+  /** Set when instances share a store: publishes and reads back deployment usage and cooldowns. */
+  readonly shared?: SharedDeploymentState | undefined;
   readonly catalog: ModelCatalog;
   readonly settings: RoutingSettings;
   readonly logger: Logger;
@@ -103,6 +106,7 @@ export class Router {
     const attempts: AttemptRecord[] = [];
     const startedAt = this.parts.now();
     const waiting: Waiting = { ms: 0 };
+    this.parts.shared?.refreshIfStale();
     let lastFailure: Failure | undefined;
     let lastDeploymentId: string | undefined;
     let limited = false;
@@ -175,6 +179,7 @@ export class Router {
     const streaming = request.route.streams;
     const attemptStarted = now();
     stats.started(deployment.id);
+    this.parts.shared?.started(deployment.id);
     let result: PlainAnswer | StreamAnswer | Failure;
     try {
       result = await attempt({
@@ -271,7 +276,10 @@ export class Router {
     }
     stats.finished(deployment.id);
     const { usage, complete } = extractor.result();
-    if (usage) stats.addTokens(deployment.id, totalTokens(usage));
+    if (usage) {
+      stats.addTokens(deployment.id, totalTokens(usage));
+      this.parts.shared?.usedTokens(deployment.id, totalTokens(usage));
+    }
     if (costUsd === undefined) costUsd = usage ? this.parts.accounting.costOf(deployment, usage) : null;
     this.parts.balancer.observe?.(deployment, { status: result.status, latencyMs: headAt - attemptStarted });
     return {

@@ -54,6 +54,17 @@ export class RouterStats implements DeploymentStats {
     averages.set(deploymentId, previous === undefined ? latencyMs : previous + SMOOTHING * (latencyMs - previous));
   }
 
+  /**
+   * Takes in the minute's usage every instance together reported for a deployment (this one's included): the view
+   * becomes the larger of the shared and the local counts, as the shared ones lag by up to a refresh.
+   */
+  learnUsage(deploymentId: string, minute: number, requests: number, tokens: number): void {
+    if (minute !== this.minute()) return;
+    const usage = this.currentUsage(deploymentId);
+    usage.requests = Math.max(usage.requests, requests);
+    usage.tokens = Math.max(usage.tokens, tokens);
+  }
+
   /** Tokens a deployment served, counted in the current minute. */
   addTokens(deploymentId: string, tokens: number): void {
     this.currentUsage(deploymentId).tokens += tokens;
