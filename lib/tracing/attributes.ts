@@ -8,7 +8,7 @@
  * and error attributes.
  */
 import type { OperationName } from '../operations';
-import type { UsageRecord } from '../types';
+import type { AttemptRecord, UsageRecord } from '../types';
 
 /** Attribute values as OpenTelemetry takes them (the subset used here). */
 export type SpanAttributes = Record<string, string | number | boolean>;
@@ -35,19 +35,7 @@ export type TracedRequest = Pick<
 >;
 
 /** What an attempt span reads of an attempt record. */
-export interface TracedAttempt {
-  readonly deploymentId: string;
-  readonly modelName: string;
-  readonly status?: number | undefined;
-  readonly errorType?: string | undefined;
-  /** Milliseconds to the answer's head, or to the failure. */
-  readonly latencyMs: number;
-  /** Milliseconds from the attempt's start to its end (the relay's end for the one that served). */
-  readonly durationMs: number;
-  /** Epoch milliseconds, on the gateway's clock. */
-  readonly startedAt: number;
-  readonly outcome: 'served' | 'failed';
-}
+export type TracedAttempt = Pick<AttemptRecord, 'deploymentId' | 'modelName' | 'status' | 'errorType' | 'latencyMs' | 'durationMs' | 'startedAt' | 'outcome'>;
 
 /** `gen_ai.provider.name` (and the deprecated `gen_ai.system`) for Bedrock. */
 export const GEN_AI_PROVIDER = 'aws.bedrock';
