@@ -20,6 +20,9 @@ export const BEDROCK_ERROR_STATUS = {
   ServiceUnavailableException: 503,
   ThrottlingException: 429,
   ValidationException: 400,
+  // Modeled by the Bedrock Agent Runtime service only (statuses from its model).
+  BadGatewayException: 502,
+  DependencyFailedException: 424,
   // Sent by AWS's front door before a request reaches the service.
   IncompleteSignatureException: 403,
   InvalidSignatureException: 403,
@@ -55,6 +58,47 @@ export const CONVERSE_STREAM_EXCEPTION_TYPES = [
 
 /** The `:exception-type` of an exception frame. */
 export type StreamExceptionType = (typeof INVOKE_STREAM_EXCEPTION_TYPES)[number];
+
+/**
+ * Statuses of the Bedrock Agent Runtime service (retrieve, retrieve-and-generate, invoke-agent, rerank), where two
+ * exceptions that Bedrock Runtime also models carry other statuses: `ConflictException` is 409 there (400 in Bedrock
+ * Runtime) and `ModelNotReadyException` 424 (429 in Bedrock Runtime).
+ */
+export const BEDROCK_AGENT_RUNTIME_ERROR_STATUS: { readonly [Type in BedrockErrorType]: number } = {
+  ...BEDROCK_ERROR_STATUS,
+  ConflictException: 409,
+  ModelNotReadyException: 424,
+};
+
+/** The exceptions of an InvokeAgent event stream (the Bedrock Agent Runtime `ResponseStream` union). */
+export const INVOKE_AGENT_STREAM_EXCEPTION_TYPES = [
+  'internalServerException',
+  'validationException',
+  'resourceNotFoundException',
+  'serviceQuotaExceededException',
+  'throttlingException',
+  'accessDeniedException',
+  'conflictException',
+  'dependencyFailedException',
+  'badGatewayException',
+  'modelNotReadyException',
+] as const;
+
+/** The exceptions of a RetrieveAndGenerateStream event stream (`RetrieveAndGenerateStreamResponseOutput`): InvokeAgent's but `modelNotReadyException`. */
+export const RETRIEVE_AND_GENERATE_STREAM_EXCEPTION_TYPES = [
+  'internalServerException',
+  'validationException',
+  'resourceNotFoundException',
+  'serviceQuotaExceededException',
+  'throttlingException',
+  'accessDeniedException',
+  'conflictException',
+  'dependencyFailedException',
+  'badGatewayException',
+] as const;
+
+/** The `:exception-type` of an exception frame in a Bedrock Agent Runtime event stream. */
+export type AgentRuntimeStreamExceptionType = (typeof INVOKE_AGENT_STREAM_EXCEPTION_TYPES)[number];
 
 /**
  * Sends an error in Bedrock's format and ends the response.

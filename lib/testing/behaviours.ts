@@ -1,18 +1,14 @@
 /** Scripted behaviours of the emulator: faults, delays and canned usage that tests inject for coming calls. */
-import type { BedrockErrorType, StreamExceptionType } from '../aws/bedrock-errors';
+import type { BedrockErrorType } from '../aws/bedrock-errors';
 import type { EmulatedUsage } from './model-responses';
+import type { EmulatedOperation, EmulatedStreamExceptionType } from './operations';
 
-/** The operations the emulator serves, named as in the request path. */
-export type EmulatedOperation =
-  | 'invoke'
-  | 'invoke-with-response-stream'
-  | 'converse'
-  | 'converse-stream'
-  | 'count-tokens'
-  | 'apply-guardrail';
-
-/** Operations whose answer is an event stream. */
-export const STREAMING_OPERATIONS: ReadonlySet<EmulatedOperation> = new Set(['invoke-with-response-stream', 'converse-stream']);
+/** What a call names, as behaviours match it. */
+export interface CallTarget {
+  readonly operation: EmulatedOperation;
+  readonly modelId?: string | undefined;
+  readonly resourceId?: string | undefined;
+}
 
 /**
  * What the emulator does on the next matching call(s). Every field is optional and they combine:
@@ -22,8 +18,13 @@ export interface Behaviour {
   /** Which calls it applies to. Default: any authenticated call. */
   readonly match?: {
     readonly operation?: EmulatedOperation | readonly EmulatedOperation[];
-    /** The model id as Bedrock sees it (percent-decoded), or the guardrail id for ApplyGuardrail. */
+    /** The call's recorded `modelId`: the model id as Bedrock sees it (percent-decoded), or the guardrail id for ApplyGuardrail. */
     readonly modelId?: string;
+    /**
+     * The call's recorded `resourceId`: the model, guardrail, knowledge base or agent id, or the
+     * async invocation's ARN, decoded.
+     */
+    readonly resourceId?: string;
   };
   /** How many calls it applies to. Default 1; `Infinity` for every call until {@link BedrockEmulator.reset}. */
   readonly times?: number;
@@ -46,10 +47,11 @@ export interface Behaviour {
   readonly chunkDelayMs?: number;
   /**
    * Streams only: after `afterFrames` frames (default 0), send this exception frame and end the stream.
-   * Bedrock never sends `modelTimeoutException` on ConverseStream; the emulator sends whatever it is told.
+   * Each stream has its own set of exceptions (`streamExceptionTypes(operation)`); Bedrock never sends
+   * `modelTimeoutException` on ConverseStream, for one. The emulator sends whatever it is told.
    */
   readonly streamException?: {
-    readonly type: StreamExceptionType;
+    readonly type: EmulatedStreamExceptionType;
     readonly message?: string;
     readonly afterFrames?: number;
   };
@@ -60,9 +62,9 @@ export interface Behaviour {
   readonly cutConnection?: { readonly afterFrames?: number; readonly midFrame?: boolean };
   /** Streams only: after `afterFrames` frames (default 0), send a frame with a bad checksum and end the stream. */
   readonly corruptFrame?: { readonly afterFrames?: number };
-  /** The model's answer. Streams send one delta frame per word. */
+  /** The model's (or agent's, or knowledge base's generated) answer. Streams send one delta frame per word. */
   readonly replyText?: string;
-  /** Token counts to report instead of the estimate. */
+  /** Token counts to report instead of the estimate (operations that report usage: invoke, converse and their streams). */
   readonly usage?: Partial<EmulatedUsage>;
 }
 
@@ -84,12 +86,13 @@ export class BehaviourQueue {
   }
 
   /** The first behaviour matching the call, counted as used; undefined when none applies. */
-  take(operation: EmulatedOperation, modelId: string | undefined, random: () => number = Math.random): Behaviour | undefined {
+  take(call: CallTarget, random: () => number = Math.random): Behaviour | undefined {
     const index = this.queued.findIndex(({ behaviour: { match, probability } }) => {
       if (match) {
         const operations = typeof match.operation === 'string' ? [match.operation] : match.operation;
-        if (operations && !operations.includes(operation)) return false;
-        if (match.modelId !== undefined && match.modelId !== modelId) return false;
+        if (operations && !operations.includes(call.operation)) return false;
+        if (match.modelId !== undefined && match.modelId !== call.modelId) return false;
+        if (match.resourceId !== undefined && match.resourceId !== call.resourceId) return false;
       }
       return probability === undefined || random() < probability;
     });

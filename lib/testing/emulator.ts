@@ -1,28 +1,27 @@
 /**
- * A local Bedrock Runtime server for tests: it verifies SigV4 with the AWS SDK's signer (or accepts Bedrock API
- * keys), answers in Bedrock's wire shapes, fails on command, and records every request.
+ * A local Bedrock server for tests: Bedrock Runtime and Bedrock Agent Runtime on one port. It verifies SigV4 with
+ * the AWS SDK's signer (or accepts Bedrock API keys), answers in the services' wire shapes, fails on command, and
+ * records every request.
  */
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BEDROCK_ERROR_STATUS, writeBedrockError, type BedrockErrorType } from '../aws/bedrock-errors';
-import { encodeExceptionFrame } from '../aws/bedrock-frames';
+import { writeBedrockError, type BedrockErrorType } from '../aws/bedrock-errors';
 import type { AwsCredentials } from '../aws/sigv4';
 import { constantTimeEqual } from '../util/constant-time';
-import { BehaviourQueue, STREAMING_OPERATIONS, type Behaviour, type EmulatedOperation } from './behaviours';
-import {
-  anthropicInvokeBody,
-  anthropicStreamFrames,
-  applyGuardrailBody,
-  converseBody,
-  converseStreamFrames,
-  estimateInputTokens,
-  invokeResponseHeaders,
-  replyDeltas,
-  type EmulatedReply,
-} from './model-responses';
+import { answer, type Answer } from './answers';
+import { AsyncInvokeStore, type AsyncInvokeJobs } from './async-invokes';
+import { BehaviourQueue, type Behaviour } from './behaviours';
+import { EmulatedError, errorStatus, type EmulatedService } from './emulated-error';
+import { parseJsonObject } from './json-values';
+import { DEFAULT_KNOWLEDGE_BASE_DOCUMENTS, type KnowledgeBaseDocument } from './knowledge-base-responses';
+import { estimateInputTokens, replyDeltas, type EmulatedReply } from './model-responses';
+import { matchOperation, namedResources, STREAMING_OPERATIONS, type EmulatedOperation } from './operations';
 import { verifySignatureWithReference, type SignatureVerdict } from './reference-sigv4';
+import { sleep } from './sleep';
+import { writeFrames, type StreamFaults } from './stream-writer';
+import { validateRequest } from './validation';
 
 /**
  * Credentials the emulator accepts unless told otherwise. Not a secret: they open nothing but the emulator.
@@ -52,7 +51,7 @@ export interface EmulatorOptions {
   readonly apiKeys?: readonly string[];
   /** Largest accepted difference between a signature's time and the emulator's clock. Default 5 minutes. */
   readonly maxClockSkewMs?: number;
-  /** The emulator's clock, for signature-time checks. Default: the system clock. */
+  /** The emulator's clock, for signature-time checks and async invocations' times. Default: the system clock. */
   readonly clock?: () => Date;
   /** Model ids it knows; others get Bedrock's invalid-model error. Default: any model id. */
   readonly models?: readonly string[];
@@ -60,8 +59,20 @@ export interface EmulatorOptions {
   readonly replyText?: string;
   /** Wait between stream frames, for every call. Default 0. */
   readonly chunkDelayMs?: number;
-  /** Words that make ApplyGuardrail intervene. Default: none. */
+  /**
+   * Words that make guardrails intervene: ApplyGuardrail, InvokeGuardrailChecks' content filter, and the
+   * guardrails configured on Retrieve and RetrieveAndGenerate. Default: none.
+   */
   readonly guardrailBlockedWords?: readonly string[];
+  /** The account in the ARNs it makes (async invocations). Default `123456789012`. */
+  readonly accountId?: string;
+  /**
+   * How long an async invocation stays `InProgress` before it is `Completed`, measured on {@link clock}.
+   * Default 100 ms; `Infinity` to end them only on command ({@link BedrockEmulator.asyncInvokes}).
+   */
+  readonly asyncInvokeDurationMs?: number;
+  /** The passages every knowledge base holds (Retrieve, RetrieveAndGenerate). Default: five sentences about Bedrock. */
+  readonly knowledgeBaseDocuments?: readonly KnowledgeBaseDocument[];
   /** Largest accepted request body. Default 25 MiB. */
   readonly maxBodyBytes?: number;
 }
@@ -86,8 +97,20 @@ export interface RecordedRequest {
   readonly headers: IncomingHttpHeaders;
   body: Buffer;
   operation?: EmulatedOperation | undefined;
-  /** The model id (percent-decoded once), or the guardrail id for ApplyGuardrail. */
+  /**
+   * The model the call runs: the model id of the path (percent-decoded once) or of StartAsyncInvoke's body, the
+   * `modelArn` of Rerank and RetrieveAndGenerate bodies; and, for ApplyGuardrail, the guardrail id.
+   */
   modelId?: string | undefined;
+  /**
+   * The one resource the call names, decoded: the model id (model operations, StartAsyncInvoke, Rerank's model
+   * ARN), the guardrail id, the knowledge base id (Retrieve's path; RetrieveAndGenerate's
+   * `retrieveAndGenerateConfiguration.knowledgeBaseConfiguration.knowledgeBaseId`), the agent id, or the async
+   * invocation's ARN. Undefined for InvokeGuardrailChecks and ListAsyncInvokes.
+   */
+  resourceId?: string | undefined;
+  /** The path's labels by their names in the service model (`agentId`, `agentAliasId`, `sessionId`...), percent-decoded once. */
+  pathParameters?: Readonly<Record<string, string>> | undefined;
   auth?: RecordedAuth | undefined;
   status?: number | undefined;
   /** The bytes of a successful answer as sent (stream frames included), to prove a proxy passed them unchanged. */
@@ -98,7 +121,7 @@ export interface RecordedRequest {
 
 /** A running emulator. */
 export interface BedrockEmulator {
-  /** Base URL to use as the Bedrock Runtime endpoint (`http://127.0.0.1:PORT`). */
+  /** Base URL to use as the Bedrock Runtime and the Bedrock Agent Runtime endpoint (`http://127.0.0.1:PORT`). */
   readonly url: string;
   readonly port: number;
   readonly region: string;
@@ -106,7 +129,9 @@ export interface BedrockEmulator {
   readonly requests: readonly RecordedRequest[];
   /** Queues a behaviour for the next matching call(s). */
   inject(behaviour: Behaviour): void;
-  /** Forgets recorded requests and queued behaviours. */
+  /** The async invocations started so far: to read them, and to complete or fail them on command. */
+  readonly asyncInvokes: AsyncInvokeJobs;
+  /** Forgets recorded requests, queued behaviours and async invocations. */
   reset(): void;
   /** Stops the server and drops open connections. */
   close(): Promise<void>;
@@ -114,51 +139,8 @@ export interface BedrockEmulator {
 
 const DEFAULT_REPLY = 'Hello from the Bedrock emulator. This answer is canned.';
 const DEFAULT_MAX_BODY_BYTES = 25 * 1024 * 1024;
+const DEFAULT_ASYNC_INVOKE_DURATION_MS = 100;
 const ERROR_NAMESPACE = 'http://internal.amazon.com/coral/com.amazon.bedrock/';
-
-/** An error answer: the type, its message, and an optional status and headers. */
-class EmulatedError {
-  constructor(
-    readonly type: BedrockErrorType,
-    readonly message: string,
-    readonly status: number = BEDROCK_ERROR_STATUS[type],
-    readonly headers: Record<string, string> = {},
-  ) {}
-}
-
-interface Route {
-  readonly operation: EmulatedOperation;
-  readonly modelId: string;
-}
-
-const MODEL_OPERATIONS: ReadonlySet<string> = new Set([
-  'invoke',
-  'invoke-with-response-stream',
-  'converse',
-  'converse-stream',
-  'count-tokens',
-]);
-
-function matchRoute(method: string, path: string): Route | EmulatedError {
-  const segments = path.split('/');
-  let operation: EmulatedOperation | undefined;
-  let encodedId: string | undefined;
-  if (segments.length === 4 && segments[1] === 'model' && MODEL_OPERATIONS.has(segments[3] as string)) {
-    operation = segments[3] as EmulatedOperation;
-    encodedId = segments[2];
-  } else if (segments.length === 6 && segments[1] === 'guardrail' && segments[3] === 'version' && segments[5] === 'apply') {
-    operation = 'apply-guardrail';
-    encodedId = segments[2];
-  }
-  if (!operation || !encodedId || method !== 'POST') {
-    return new EmulatedError('UnknownOperationException', `Unknown operation ${method} ${path}`);
-  }
-  try {
-    return { operation, modelId: decodeURIComponent(encodedId) };
-  } catch {
-    return new EmulatedError('ValidationException', 'The provided model identifier is invalid.');
-  }
-}
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
@@ -174,28 +156,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
     });
     req.on('error', reject);
   });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
-function parseJsonObject(body: Buffer): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(body.toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Starts an emulator; resolves once it listens. */
@@ -238,30 +198,16 @@ export async function startBedrockEmulator(options: EmulatorOptions = {}): Promi
       : { scheme: 'sigv4', accepted: false, accessKeyId: verdict.accessKeyId, errorType: verdict.errorType, message: verdict.message };
   }
 
-  function validate(route: Route, body: Buffer): EmulatedError | undefined {
-    if (knownModels && route.operation !== 'apply-guardrail' && !knownModels.has(route.modelId)) {
-      return new EmulatedError('ValidationException', 'The provided model identifier is invalid.');
-    }
-    const json = parseJsonObject(body);
-    if (!json) {
-      return new EmulatedError(
-        'ValidationException',
-        'Malformed input request: expected type: JSONObject, please reformat your input and try again.',
-      );
-    }
-    const problem = {
-      invoke: undefined,
-      'invoke-with-response-stream': undefined,
-      converse: Array.isArray(json['messages']) ? undefined : 'messages: expected a list',
-      'converse-stream': Array.isArray(json['messages']) ? undefined : 'messages: expected a list',
-      'count-tokens': json['input'] !== null && typeof json['input'] === 'object' ? undefined : 'input: required',
-      'apply-guardrail':
-        (json['source'] === 'INPUT' || json['source'] === 'OUTPUT') && Array.isArray(json['content'])
-          ? undefined
-          : 'source and content: required',
-    }[route.operation];
-    return problem ? new EmulatedError('ValidationException', `Malformed input request: ${problem}`) : undefined;
-  }
+  const asyncInvokes = new AsyncInvokeStore({
+    region,
+    accountId: options.accountId ?? '123456789012',
+    clock,
+    durationMs: options.asyncInvokeDurationMs ?? DEFAULT_ASYNC_INVOKE_DURATION_MS,
+  });
+  const knowledgeBases = {
+    corpus: options.knowledgeBaseDocuments ?? DEFAULT_KNOWLEDGE_BASE_DOCUMENTS,
+    blockedWords: options.guardrailBlockedWords ?? [],
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const startedAt = Date.now();
@@ -280,9 +226,11 @@ export async function startBedrockEmulator(options: EmulatorOptions = {}): Promi
       if (record.outcome === 'pending') record.outcome = res.writableFinished ? 'completed' : 'client-aborted';
       aborted.abort();
     });
+    // Until the call is matched to an operation, errors take Bedrock Runtime's statuses.
+    let service: EmulatedService = 'bedrock-runtime';
     const sendError = (error: EmulatedError) => {
-      record.status = error.status;
-      writeBedrockError(res, error.status, `${error.type}:${ERROR_NAMESPACE}`, error.message, {
+      record.status = error.status ?? errorStatus(error.type, service);
+      writeBedrockError(res, record.status, `${error.type}:${ERROR_NAMESPACE}`, error.message, {
         ...error.headers,
         'x-amzn-requestid': record.id,
       });
@@ -294,23 +242,29 @@ export async function startBedrockEmulator(options: EmulatorOptions = {}): Promi
       return sendError(new EmulatedError('ValidationException', `Request body exceeds ${maxBodyBytes} bytes`, 413));
     }
     record.body = body;
-    const path = record.url.split('?')[0] as string;
-    const route = matchRoute(record.method, path);
-    if (!(route instanceof EmulatedError)) {
-      record.operation = route.operation;
-      record.modelId = route.modelId;
+    const queryAt = record.url.indexOf('?');
+    const path = queryAt === -1 ? record.url : record.url.slice(0, queryAt);
+    const matched = matchOperation(record.method, path);
+    const json = parseJsonObject(body);
+    const call = matched instanceof EmulatedError ? undefined : { ...matched, ...namedResources(matched, json) };
+    if (call) {
+      record.operation = call.operation;
+      record.modelId = call.modelId;
+      record.resourceId = call.resourceId;
+      record.pathParameters = call.pathParameters;
+      service = call.service;
     }
     record.auth = await authenticate(req, body);
     if (!record.auth.accepted) {
       const type = record.auth.errorType as BedrockErrorType;
       return sendError(new EmulatedError(type, record.auth.message ?? ''));
     }
-    if (route instanceof EmulatedError) return sendError(route);
+    if (!call) return sendError(matched as EmulatedError);
 
-    const behaviour = behaviours.take(route.operation, route.modelId) ?? {};
+    const behaviour = behaviours.take(call) ?? {};
     await sleep(behaviour.firstByteDelayMs ?? 0, aborted.signal);
     if (aborted.signal.aborted) return;
-    const streaming = STREAMING_OPERATIONS.has(route.operation);
+    const streaming = STREAMING_OPERATIONS.has(call.operation);
     if (behaviour.cutConnection && !streaming) {
       record.outcome = 'connection-cut';
       res.destroy();
@@ -319,108 +273,23 @@ export async function startBedrockEmulator(options: EmulatorOptions = {}): Promi
     if (behaviour.error) {
       const { type, message, status, retryAfterSeconds } = behaviour.error;
       const headers: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
-      return sendError(new EmulatedError(type, message ?? `Emulated ${type}`, status ?? BEDROCK_ERROR_STATUS[type], headers));
+      return sendError(new EmulatedError(type, message ?? `Emulated ${type}`, status, headers));
     }
-    const invalid = validate(route, body);
+    const invalid = validateRequest({ operation: call.operation, modelId: call.modelId, json }, knownModels);
     if (invalid) return sendError(invalid);
 
-    const deltas = replyDeltas(behaviour.replyText ?? options.replyText ?? DEFAULT_REPLY);
-    const reply: EmulatedReply = {
-      deltas,
-      latencyMs: Math.max(1, Date.now() - startedAt),
-      usage: {
-        inputTokens: estimateInputTokens(body),
-        outputTokens: deltas.length,
-        cacheReadInputTokens: 0,
-        cacheWriteInputTokens: 0,
-        ...behaviour.usage,
-      },
-    };
-    const commonHeaders = { 'x-amzn-requestid': record.id };
-    record.status = 200;
-    switch (route.operation) {
-      case 'invoke':
-        return sendBody(res, record, { ...invokeResponseHeaders(reply), ...commonHeaders }, anthropicInvokeBody(reply, route.modelId));
-      case 'converse':
-        return sendBody(res, record, { 'content-type': 'application/json', ...commonHeaders }, converseBody(reply));
-      case 'count-tokens':
-        return sendBody(res, record, { 'content-type': 'application/json', ...commonHeaders }, JSON.stringify({ inputTokens: reply.usage.inputTokens }));
-      case 'apply-guardrail': {
-        const content = (parseJsonObject(body)?.['content'] ?? []) as Array<{ text?: { text?: unknown } }>;
-        const texts = content.map((block) => block?.text?.text).filter((text): text is string => typeof text === 'string');
-        return sendBody(res, record, { 'content-type': 'application/json', ...commonHeaders }, applyGuardrailBody(texts, options.guardrailBlockedWords ?? []));
-      }
-      case 'invoke-with-response-stream':
-        res.writeHead(200, {
-          'content-type': 'application/vnd.amazon.eventstream',
-          'x-amzn-bedrock-content-type': 'application/json',
-          ...commonHeaders,
-        });
-        return streamFrames(res, record, anthropicStreamFrames(reply, route.modelId), behaviour, aborted.signal);
-      case 'converse-stream':
-        res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', ...commonHeaders });
-        return streamFrames(res, record, converseStreamFrames(reply), behaviour, aborted.signal);
-    }
-  }
-
-  async function streamFrames(
-    res: ServerResponse,
-    record: RecordedRequest,
-    frames: readonly Buffer[],
-    behaviour: Behaviour,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const sent: Buffer[] = [];
-    try {
-      await writeFrames(res, record, frames, behaviour, signal, (bytes) => {
-        sent.push(bytes);
-        return bytes;
-      });
-    } finally {
-      record.responseBody = Buffer.concat(sent);
-    }
-  }
-
-  async function writeFrames(
-    res: ServerResponse,
-    record: RecordedRequest,
-    frames: readonly Buffer[],
-    behaviour: Behaviour,
-    signal: AbortSignal,
-    send: (bytes: Buffer) => Buffer,
-  ): Promise<void> {
-    const chunkDelayMs = behaviour.chunkDelayMs ?? options.chunkDelayMs ?? 0;
-    const at = (fault: { afterFrames?: number } | undefined) =>
-      fault ? Math.min(fault.afterFrames ?? 0, frames.length) : Number.POSITIVE_INFINITY;
-    const exceptionAt = at(behaviour.streamException);
-    const cutAt = at(behaviour.cutConnection);
-    const corruptAt = at(behaviour.corruptFrame);
-    for (let index = 0; index <= frames.length; index++) {
-      if (index > 0 && chunkDelayMs > 0 && index < frames.length) await sleep(chunkDelayMs, signal);
-      if (signal.aborted) return;
-      const frame = frames[index];
-      if (index === cutAt) {
-        if (behaviour.cutConnection?.midFrame && frame) res.write(send(frame.subarray(0, frame.length >> 1)));
-        record.outcome = 'connection-cut';
-        // Let the half frame reach the socket before the reset.
-        setImmediate(() => res.destroy());
-        return;
-      }
-      if (index === exceptionAt) {
-        const { type, message } = behaviour.streamException ?? { type: 'internalServerException' as const };
-        res.end(send(encodeExceptionFrame(type, message ?? `Emulated ${type}`)));
-        return;
-      }
-      if (index === corruptAt) {
-        const corrupt = Buffer.from(frame ?? encodeExceptionFrame('internalServerException', 'corrupt'));
-        corrupt[corrupt.length - 5] = (corrupt[corrupt.length - 5] as number) ^ 0xff;
-        res.end(send(corrupt));
-        return;
-      }
-      if (!frame) break;
-      if (!res.write(send(frame))) await once(res, 'drain', { signal }).catch(() => undefined);
-    }
-    res.end();
+    const result = answer({
+      call,
+      json: json ?? {},
+      query: new URLSearchParams(queryAt === -1 ? '' : record.url.slice(queryAt + 1)),
+      reply: emulatedReply(behaviour.replyText ?? options.replyText ?? DEFAULT_REPLY, behaviour, body, startedAt),
+      guardrailBlockedWords: options.guardrailBlockedWords ?? [],
+      knowledgeBases,
+      asyncInvokes,
+    });
+    if (result instanceof EmulatedError) return sendError(result);
+    const faults = { ...behaviour, chunkDelayMs: behaviour.chunkDelayMs ?? options.chunkDelayMs ?? 0 };
+    await sendAnswer(res, record, result, faults, aborted.signal);
   }
 
   const server = createServer((req, res) => {
@@ -443,9 +312,11 @@ export async function startBedrockEmulator(options: EmulatorOptions = {}): Promi
     region,
     requests,
     inject: (behaviour) => behaviours.add(behaviour),
+    asyncInvokes,
     reset: () => {
       requests.length = 0;
       behaviours.clear();
+      asyncInvokes.clear();
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -455,8 +326,37 @@ export async function startBedrockEmulator(options: EmulatorOptions = {}): Promi
   };
 }
 
-function sendBody(res: ServerResponse, record: RecordedRequest, headers: Record<string, string>, body: string): void {
-  record.responseBody = Buffer.from(body, 'utf8');
-  res.writeHead(200, { ...headers, 'content-length': record.responseBody.length });
-  res.end(record.responseBody);
+/** The answer's text and usage: the behaviour's counts, else output tokens one per word and input tokens estimated. */
+function emulatedReply(text: string, behaviour: Behaviour, body: Buffer, startedAt: number): EmulatedReply {
+  const deltas = replyDeltas(text);
+  return {
+    deltas,
+    latencyMs: Math.max(1, Date.now() - startedAt),
+    usage: {
+      inputTokens: estimateInputTokens(body),
+      outputTokens: deltas.length,
+      cacheReadInputTokens: 0,
+      cacheWriteInputTokens: 0,
+      ...behaviour.usage,
+    },
+  };
+}
+
+/** Sends a successful answer, a stream with its faults, and records the bytes sent. */
+async function sendAnswer(res: ServerResponse, record: RecordedRequest, result: Answer, faults: StreamFaults, signal: AbortSignal): Promise<void> {
+  const headers = { ...result.headers, 'x-amzn-requestid': record.id };
+  record.status = 200;
+  if (result.kind === 'body') {
+    record.responseBody = Buffer.from(result.body, 'utf8');
+    res.writeHead(200, { ...headers, 'content-length': record.responseBody.length });
+    res.end(record.responseBody);
+    return;
+  }
+  res.writeHead(200, headers);
+  const sent: Buffer[] = [];
+  try {
+    if ((await writeFrames(res, result.frames, faults, signal, sent)) === 'connection-cut') record.outcome = 'connection-cut';
+  } finally {
+    record.responseBody = Buffer.concat(sent);
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * What the emulated models answer, in Bedrock's wire shapes: Anthropic Messages bodies for InvokeModel,
  * Converse bodies, and the event frames of both streaming operations (with the random `p` padding field
- * real Bedrock frames carry).
+ * real Bedrock frames carry). Guardrails, knowledge bases and agents answer in their own modules.
  */
 import { randomBytes } from 'node:crypto';
 import { encodeEventFrame } from '../aws/bedrock-frames';
@@ -170,30 +170,4 @@ export function converseStreamFrames(reply: EmulatedReply): Buffer[] {
       usage: converseUsage(reply.usage),
     }),
   ];
-}
-
-/** An ApplyGuardrail response: intervenes when the content holds one of the blocked words. */
-export function applyGuardrailBody(texts: readonly string[], blockedWords: readonly string[]): string {
-  const found = blockedWords.filter((word) => texts.some((text) => text.toLowerCase().includes(word.toLowerCase())));
-  const units = texts.reduce((sum, text) => sum + Math.max(1, Math.ceil(text.length / 1000)), 0);
-  return JSON.stringify({
-    usage: {
-      topicPolicyUnits: 0,
-      contentPolicyUnits: 0,
-      wordPolicyUnits: units,
-      sensitiveInformationPolicyUnits: 0,
-      sensitiveInformationPolicyFreeUnits: 0,
-      contextualGroundingPolicyUnits: 0,
-    },
-    action: found.length > 0 ? 'GUARDRAIL_INTERVENED' : 'NONE',
-    outputs: found.length > 0 ? [{ text: 'Sorry, the model cannot answer this question.' }] : [],
-    assessments: [
-      {
-        wordPolicy: {
-          customWords: found.map((match) => ({ match, action: 'BLOCKED', detected: true })),
-          managedWordLists: [],
-        },
-      },
-    ],
-  });
 }

@@ -10,6 +10,13 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { AwsCredentials } from '../aws/sigv4';
 import { constantTimeEqual } from '../util/constant-time';
 import { decodeComponentLenient } from '../util/uri';
+import {
+  parseAmzDate,
+  parseAuthorization,
+  signatureTimeProblem,
+  SIGNATURE_MISMATCH_MESSAGE as SIGNATURE_MISMATCH,
+  UNKNOWN_ACCESS_KEY_MESSAGE as INVALID_TOKEN,
+} from '../aws/sigv4-authorization';
 
 /** The parts of a received request that its signature covers. */
 export interface ReceivedRequest {
@@ -40,54 +47,6 @@ export type SignatureVerdict =
       readonly message: string;
       readonly accessKeyId?: string | undefined;
     };
-
-const SIGNATURE_MISMATCH =
-  'The request signature we calculated does not match the signature you provided. ' +
-  'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
-const INVALID_TOKEN = 'The security token included in the request is invalid.';
-
-interface ParsedAuthorization {
-  accessKeyId: string;
-  scopeDate: string;
-  region: string;
-  service: string;
-  signedHeaders: string[];
-  signature: string;
-}
-
-function parseAuthorization(header: string): ParsedAuthorization | string {
-  const prefix = 'AWS4-HMAC-SHA256 ';
-  if (!header.startsWith(prefix)) return `Unsupported authorization type`;
-  const fields = new Map<string, string>();
-  for (const part of header.slice(prefix.length).split(',')) {
-    const equals = part.indexOf('=');
-    if (equals > 0) fields.set(part.slice(0, equals).trim(), part.slice(equals + 1).trim());
-  }
-  const credential = fields.get('Credential');
-  const signedHeaders = fields.get('SignedHeaders');
-  const signature = fields.get('Signature');
-  if (!credential || !signedHeaders || !signature) {
-    return "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters.";
-  }
-  const [accessKeyId, scopeDate, region, service, terminator] = credential.split('/');
-  if (!accessKeyId || !scopeDate || !region || !service || terminator !== 'aws4_request') {
-    return `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator ?? ''}'.`;
-  }
-  return { accessKeyId, scopeDate, region, service, signedHeaders: signedHeaders.split(';'), signature };
-}
-
-/** Parses `YYYYMMDDTHHMMSSZ`. */
-function parseAmzDate(value: string | undefined): Date | undefined {
-  const match = value && /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
-  if (!match) return undefined;
-  const [, year, month, day, hour, minute, second] = match.map(Number) as number[];
-  const date = new Date(Date.UTC(year!, month! - 1, day!, hour, minute, second));
-  return Number.isNaN(date.getTime()) ? undefined : date;
-}
-
-function formatAmzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-}
 
 function parseQuery(query: string): Record<string, string | string[]> {
   const values = new Map<string, string[]>();
@@ -140,22 +99,8 @@ export async function verifySignatureWithReference(
       `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${parsed.scopeDate}' != '${(amzDate as string).slice(0, 8)}', from '${amzDate as string}'.`,
     );
   }
-  const skew = signingDate.getTime() - expectations.now.getTime();
-  const minutes = Math.round(expectations.maxClockSkewMs / 60000);
-  if (skew < -expectations.maxClockSkewMs) {
-    const earliest = formatAmzDate(new Date(expectations.now.getTime() - expectations.maxClockSkewMs));
-    return reject(
-      'InvalidSignatureException',
-      `Signature expired: ${amzDate as string} is now earlier than ${earliest} (${formatAmzDate(expectations.now)} - ${minutes} min.)`,
-    );
-  }
-  if (skew > expectations.maxClockSkewMs) {
-    const latest = formatAmzDate(new Date(expectations.now.getTime() + expectations.maxClockSkewMs));
-    return reject(
-      'InvalidSignatureException',
-      `Signature not yet current: ${amzDate as string} is still later than ${latest} (${formatAmzDate(expectations.now)} + ${minutes} min.)`,
-    );
-  }
+  const late = signatureTimeProblem(amzDate as string, signingDate, expectations.now, expectations.maxClockSkewMs);
+  if (late) return reject('InvalidSignatureException', late);
   // AWS hashes the body it received; a signed x-amz-content-sha256 that lies about it does not match.
   const declaredHash = request.headers['x-amz-content-sha256'];
   if (declaredHash !== undefined && declaredHash !== createHash('sha256').update(request.body).digest('hex')) {

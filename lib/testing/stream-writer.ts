@@ -1,0 +1,65 @@
+/**
+ * Writes an event stream's frames to the client, with the faults a behaviour asks for: pauses between frames,
+ * an exception frame, a cut connection (between frames or inside one) or a frame with a bad checksum.
+ */
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { StreamExceptionType } from '../aws/bedrock-errors';
+import { encodeExceptionFrame } from '../aws/bedrock-frames';
+import type { Behaviour } from './behaviours';
+import { sleep } from './sleep';
+
+/** The stream faults of a behaviour, and the pause between frames. */
+export type StreamFaults = Pick<Behaviour, 'streamException' | 'cutConnection' | 'corruptFrame'> & {
+  readonly chunkDelayMs: number;
+};
+
+/**
+ * Writes the frames (or those before the first fault) and ends the response, or cuts the connection when told
+ * (`connection-cut`); a client going away ends the writing early too. Every byte written is pushed to `sent`.
+ */
+export async function writeFrames(
+  res: ServerResponse,
+  frames: readonly Buffer[],
+  faults: StreamFaults,
+  signal: AbortSignal,
+  sent: Buffer[],
+): Promise<'ended' | 'connection-cut'> {
+  const send = (bytes: Buffer) => {
+    sent.push(bytes);
+    return bytes;
+  };
+  const at = (fault: { afterFrames?: number } | undefined) =>
+    fault ? Math.min(fault.afterFrames ?? 0, frames.length) : Number.POSITIVE_INFINITY;
+  const exceptionAt = at(faults.streamException);
+  const cutAt = at(faults.cutConnection);
+  const corruptAt = at(faults.corruptFrame);
+  for (let index = 0; index <= frames.length; index++) {
+    if (index > 0 && faults.chunkDelayMs > 0 && index < frames.length) await sleep(faults.chunkDelayMs, signal);
+    if (signal.aborted) return 'ended';
+    const frame = frames[index];
+    if (index === cutAt) {
+      if (faults.cutConnection?.midFrame && frame) res.write(send(frame.subarray(0, frame.length >> 1)));
+      // Let the half frame reach the socket before the reset.
+      setImmediate(() => res.destroy());
+      return 'connection-cut';
+    }
+    if (index === exceptionAt) {
+      const { type, message } = faults.streamException ?? { type: 'internalServerException' as const };
+      // encodeExceptionFrame's parameter names Bedrock Runtime's stream exceptions; Bedrock Agent Runtime's
+      // streams frame theirs the same way, so the emulator's wider type passes through unchanged.
+      res.end(send(encodeExceptionFrame(type as StreamExceptionType, message ?? `Emulated ${type}`)));
+      return 'ended';
+    }
+    if (index === corruptAt) {
+      const corrupt = Buffer.from(frame ?? encodeExceptionFrame('internalServerException', 'corrupt'));
+      corrupt[corrupt.length - 5] = (corrupt[corrupt.length - 5] as number) ^ 0xff;
+      res.end(send(corrupt));
+      return 'ended';
+    }
+    if (!frame) break;
+    if (!res.write(send(frame))) await once(res, 'drain', { signal }).catch(() => undefined);
+  }
+  res.end();
+  return 'ended';
+}
