@@ -121,7 +121,6 @@ export function signRequest(request: RequestToSign, params: SigningParams): Sign
   const { credentials, region } = params;
   const service = params.service ?? DEFAULT_SERVICE;
   const longDate = amzDate(params.date ?? new Date());
-  const shortDate = longDate.slice(0, 8);
 
   const canonical = collectSignedHeaders(request, params.signHeaders);
   const payloadHash = request.bodySha256 ?? canonical.callerContentSha256 ?? sha256Hex(request.body);
@@ -135,19 +134,10 @@ export function signRequest(request: RequestToSign, params: SigningParams): Sign
   const addContentSha256 = params.contentSha256Header ?? true;
   if (addContentSha256) headers.set('x-amz-content-sha256', payloadHash);
 
-  const names = [...headers.keys()].sort();
-  let canonicalHeaders = '';
-  for (const name of names) canonicalHeaders += `${name}:${headers.get(name)}\n`;
-  const signedHeaders = names.join(';');
-
-  const canonicalRequest =
-    `${request.method}\n${canonicalUri(request.path)}\n${canonicalQuery(request.query)}\n` +
-    `${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`;
-  const scope = `${shortDate}/${region}/${service}/aws4_request`;
-  const stringToSign = `${ALGORITHM}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-  const signature = createHmac('sha256', signingKey(credentials.secretAccessKey, shortDate, region, service))
-    .update(stringToSign)
-    .digest('hex');
+  const { signature, signedHeaders, scope } = signatureOf(
+    { method: request.method, path: request.path, query: request.query, headers, payloadHash },
+    { secretAccessKey: credentials.secretAccessKey, longDate, region, service },
+  );
 
   const result: SigningHeaders = {
     authorization: `${ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`,
@@ -158,6 +148,52 @@ export function signRequest(request: RequestToSign, params: SigningParams): Sign
     result['x-amz-security-token'] = credentials.sessionToken;
   }
   return result;
+}
+
+/** A request reduced to what its signature covers, its signed headers already chosen. */
+export interface CanonicalParts {
+  readonly method: string;
+  /** The path as on the wire: percent-encoded once, without the query. */
+  readonly path: string;
+  /** The query as on the wire, without the leading `?`. */
+  readonly query?: string | undefined;
+  /** Every signed header: lowercase name to value, already canonical ({@link canonicalHeaderValue}). */
+  readonly headers: ReadonlyMap<string, string>;
+  /** The body's SHA-256 as lowercase hex (or what `x-amz-content-sha256` says, such as `UNSIGNED-PAYLOAD`). */
+  readonly payloadHash: string;
+}
+
+/** Who signs, where and when. */
+export interface SignatureScope {
+  readonly secretAccessKey: string;
+  /** `YYYYMMDDTHHMMSSZ`, the `x-amz-date`. */
+  readonly longDate: string;
+  readonly region: string;
+  readonly service: string;
+}
+
+/**
+ * The signature of a canonical request: the core of {@link signRequest}, and what a verifier recomputes from a
+ * request it received, with the headers its client chose to sign.
+ */
+export function signatureOf(
+  parts: CanonicalParts,
+  scope: SignatureScope,
+): { readonly signature: string; readonly signedHeaders: string; readonly scope: string } {
+  const names = [...parts.headers.keys()].sort();
+  let canonicalHeaders = '';
+  for (const name of names) canonicalHeaders += `${name}:${parts.headers.get(name)}\n`;
+  const signedHeaders = names.join(';');
+  const canonicalRequest =
+    `${parts.method}\n${canonicalUri(parts.path)}\n${canonicalQuery(parts.query)}\n` +
+    `${canonicalHeaders}\n${signedHeaders}\n${parts.payloadHash}`;
+  const shortDate = scope.longDate.slice(0, 8);
+  const credentialScope = `${shortDate}/${scope.region}/${scope.service}/aws4_request`;
+  const stringToSign = `${ALGORITHM}\n${scope.longDate}\n${credentialScope}\n${sha256Hex(canonicalRequest)}`;
+  const signature = createHmac('sha256', signingKey(scope.secretAccessKey, shortDate, scope.region, scope.service))
+    .update(stringToSign)
+    .digest('hex');
+  return { signature, signedHeaders, scope: credentialScope };
 }
 
 interface CollectedHeaders {
@@ -200,7 +236,7 @@ function lowerCase(name: string): string {
 const NEEDS_WHITESPACE_CLEANUP = /[\t\r\n]| {2}|^ | $/;
 
 /** Line breaks become spaces, runs of spaces and tabs one space, and one leading and trailing space go (as the AWS SDK does). */
-function canonicalHeaderValue(value: string): string {
+export function canonicalHeaderValue(value: string): string {
   if (!NEEDS_WHITESPACE_CLEANUP.test(value)) return value;
   return value
     .replace(/[\r\n]/g, ' ')
