@@ -17,7 +17,10 @@ import { forwardedRequestHeaders, type ForwardingRules } from './http/headers';
 import { SILENT_LOGGER } from './logging/default-logger';
 import { redactingLogger } from './logging/redaction';
 import { ModelCatalog, type DeploymentTarget } from './models';
+import { ResourceCatalog } from './resources';
 import { matchRoute, type RouteDefinition } from './routes';
+import { AsyncInvokeDirectory } from './routing/async-invokes';
+import { decodeParams, namedInPath, TargetResolver } from './targets';
 import { Cooldowns } from './routing/cooldowns';
 import { Router, type RouteResult, type RoutingSettings } from './routing/router';
 import { RouterStats } from './routing/stats';
@@ -77,12 +80,12 @@ interface RequestState {
   outcome: UsageRecord['outcome'];
 }
 
-function isJsonObject(body: Buffer): boolean {
+function parseJsonObject(body: Buffer): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(body.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -129,14 +132,16 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
   });
   const logger = redactingLogger(givenLogger ?? SILENT_LOGGER, configuredSecrets(config));
   const catalog = new ModelCatalog(config, { credentials });
-  const authenticator: Authenticator =
-    typeof auth === 'function' ? { authenticate: auth } : (auth ?? createConfigKeyAuthenticator(config, keySource, now));
   const stats = new RouterStats(now);
   const agent = createUpstreamAgent();
   // A store of our own making (Redis from router_settings) is ours to close; a host's is the host's.
   const ownStore = store ? undefined : storeFromConfig(config.router_settings, logger, now);
   const sharedStore = store ?? ownStore;
   const sharedState = sharedStore ?? new MemoryStore(now);
+  const authenticator: Authenticator =
+    typeof auth === 'function' ? { authenticate: auth } : (auth ?? createConfigKeyAuthenticator(config, sharedState, keySource, now));
+  const asyncInvokes = new AsyncInvokeDirectory(sharedState, catalog, logger);
+  const targets = new TargetResolver(catalog, new ResourceCatalog(config), asyncInvokes);
   const spend = createSpendTable(sharedState);
   const limiter = new KeyLimiter(sharedState, now, logger);
   const cooldowns = new Cooldowns(
@@ -198,7 +203,8 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
       }
     });
 
-    const path = pathBelowMount(req.url ?? '/', prefix);
+    const target = req.url ?? '/';
+    const path = pathBelowMount(target, prefix);
     const method = req.method ?? 'GET';
     const match = matchRoute(method, path);
     if ('kind' in match) {
@@ -212,29 +218,40 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
     const { route } = match;
     state.route = route;
     if (tracing) state.trace = tracing.begin(req.headers);
-    let model: string;
-    try {
-      model = decodeURIComponent(match.encodedModel);
-    } catch {
-      throw new GatewayError('ValidationException', 'The provided model identifier is invalid: bad percent-encoding.');
-    }
+    const params = decodeParams(match.params);
 
-    const principal = await authenticateRequest(authenticator, { method, path, headers: req.headers, operation: route.operation, model });
+    let bodyRead: Promise<Buffer> | undefined;
+    const readBody = () => (bodyRead ??= readRequestBody(req, maxBodyBytes));
+    const principal = await authenticateRequest(authenticator, {
+      method,
+      path,
+      headers: req.headers,
+      headersDistinct: req.headersDistinct,
+      // Express strips its mount path from req.url; a SigV4 signature covers the path as the client sent it.
+      target: (req as { originalUrl?: string }).originalUrl ?? target,
+      operation: route.operation,
+      model: namedInPath(route, params),
+      body: readBody,
+    });
     state.principal = principal;
-    const group = catalog.resolve(model);
-    state.modelName = group.modelName;
-    authorize(principal, group.modelName, route.operation, now());
 
-    const body = await readRequestBody(req, maxBodyBytes);
+    const body = await readBody();
     state.body = body;
-    if (route.jsonBody && !isJsonObject(body)) {
+    const json = route.jsonBody ? parseJsonObject(body) : undefined;
+    if (route.jsonBody && !json) {
       throw new GatewayError('ValidationException', 'Malformed input request: the body must be a JSON object.');
     }
+    const queryAt = target.indexOf('?');
+    const resolved = await targets.resolve({ route, params, body, json, query: queryAt === -1 ? undefined : target.slice(queryAt + 1) });
+    const { group } = resolved;
+    state.modelName = group.modelName;
+    authorize(principal, { operation: route.operation, modelName: resolved.followsModel ? group.modelName : undefined, resource: resolved.resource }, now());
+
     if (hooks?.onRequest) {
       state.annotations = await runOnRequest(hooks.onRequest, {
         requestId: state.requestId,
         operation: route.operation,
-        model,
+        model: resolved.named,
         modelName: group.modelName,
         principal,
         headers: req.headers,
@@ -247,11 +264,15 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
       route,
       group,
       principal,
-      body,
-      forwarded: forwardedRequestHeaders(req.headers, forwarding),
+      upstream: resolved.upstream,
+      fallbacks: resolved.followsModel,
+      forwarded: forwardedRequestHeaders(req.headers, forwarding, route.requestHeaders),
       res,
       clientGone: clientGone.signal,
     });
+    if (route.operation === 'start-async-invoke' && result.served && result.plainBody && result.status === 200) {
+      await asyncInvokes.remember(result.plainBody, result.served);
+    }
     state.result = result;
     state.status = result.status;
     state.errorType = result.errorType;
@@ -352,7 +373,10 @@ function pathBelowMount(url: string, prefix: string): string {
 
 /** Every secret the config holds, for redaction from logs. */
 function configuredSecrets(config: GatewayConfig): Array<string | undefined> {
-  const secrets: Array<string | undefined> = [config.general_settings?.master_key, ...(config.keys ?? []).map((key) => key.key)];
+  const secrets: Array<string | undefined> = [
+    config.general_settings?.master_key,
+    ...(config.keys ?? []).flatMap((key) => [key.key, key.secret_access_key]),
+  ];
   for (const source of [config.bedrock_settings, ...config.model_list.map((entry) => entry.litellm_params)]) {
     secrets.push(source?.aws_secret_access_key, source?.aws_session_token, (source as { api_key?: string } | undefined)?.api_key);
   }

@@ -7,6 +7,7 @@ import { cachedCredentials, environmentCredentials, staticCredentials } from './
 import { deploymentRegion } from './config/regions';
 import type { BedrockSettings, GatewayConfig, LitellmParams, ModelDeploymentConfig, ModelInfo } from './config/types';
 import { GatewayError } from './errors';
+import type { UpstreamService } from './routes';
 import type { CredentialsProvider, Deployment } from './types';
 
 /** How the gateway authenticates to Bedrock for one deployment. */
@@ -58,6 +59,7 @@ export class ModelCatalog {
   private readonly groupsByDeploymentId = new Map<string, ModelGroup>();
   private readonly groupsByBedrockId = new Map<string, ModelGroup>();
   private readonly rawGroups = new Map<string, ModelGroup>();
+  private readonly serviceDeployments = new Map<UpstreamService, DeploymentTarget>();
   private readonly defaults: BedrockSettings;
   private readonly allowRawModelIds: boolean;
   private readonly fallbackCredentials: CredentialsProvider;
@@ -111,6 +113,27 @@ export class ModelCatalog {
     throw new GatewayError('ValidationException', `The provided model identifier is invalid: '${model}' is not a model of this gateway.`);
   }
 
+  /**
+   * A group of one deployment for calls bound to no model deployment (guardrails, agents, knowledge bases, async
+   * invoke listing): `bedrock_settings`' region, credentials and endpoint for `service`, under `name` in records.
+   */
+  serviceGroup(service: UpstreamService, name: string): ModelGroup {
+    let deployment = this.serviceDeployments.get(service);
+    if (!deployment) {
+      const region = deploymentRegion({ model: `bedrock/${service}` }, this.defaults, this.env);
+      if (!region) {
+        throw new GatewayError(
+          'InternalServerException',
+          `The gateway has no region for ${service} calls: set bedrock_settings.aws_region_name (or AWS_REGION in its environment).`,
+        );
+      }
+      const entry = { model_name: service, litellm_params: { model: `bedrock/${service}` }, model_info: { id: `${service}.${region}` } };
+      deployment = this.buildDeployment(entry, -1, service);
+      this.serviceDeployments.set(service, deployment);
+    }
+    return { modelName: name, deployments: [deployment] };
+  }
+
   private rawGroup(modelId: string): ModelGroup {
     let group = this.rawGroups.get(modelId);
     if (!group) {
@@ -122,15 +145,17 @@ export class ModelCatalog {
     return group;
   }
 
-  private buildDeployment(entry: ModelDeploymentConfig, position: number): DeploymentTarget {
+  private buildDeployment(entry: ModelDeploymentConfig, position: number, service: UpstreamService = 'bedrock-runtime'): DeploymentTarget {
     const params = entry.litellm_params;
     const bedrockModelId = bedrockModelIdOf(params.model);
     const modelId = params.model_id || bedrockModelId;
     const region = deploymentRegion(params, this.defaults, this.env);
     if (!region) throw new GatewayError('InternalServerException', `No region for model '${entry.model_name}'`);
-    const endpoint = new URL(
-      params.aws_bedrock_runtime_endpoint || this.defaults.aws_bedrock_runtime_endpoint || `https://bedrock-runtime.${region}.amazonaws.com`,
-    );
+    const configured =
+      service === 'bedrock-runtime'
+        ? params.aws_bedrock_runtime_endpoint || this.defaults.aws_bedrock_runtime_endpoint
+        : this.defaults.aws_bedrock_agent_runtime_endpoint;
+    const endpoint = new URL(configured || `https://${service}.${region}.amazonaws.com`);
     const id = entry.model_info?.id ?? derivedDeploymentId(modelId, region, position);
     return {
       id,

@@ -25,9 +25,18 @@ export interface InboundRequest {
   /** The path below the mount point, as received (`/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse`). */
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
+  /** Each header's values, one per line received, when the server keeps them (Node's `headersDistinct`). */
+  readonly headersDistinct?: Readonly<Record<string, string[] | undefined>> | undefined;
+  /** The request target exactly as the client sent it: the full path, mount point included, and the query. */
+  readonly target: string;
   readonly operation: OperationName;
-  /** The `{model}` path segment, percent-decoded once. */
+  /**
+   * What the request names, percent-decoded once: the `{model}` path segment (or StartAsyncInvoke's `modelId`), the
+   * guardrail, knowledge base or agent id; empty for operations that name nothing (ListAsyncInvokes, Rerank).
+   */
   readonly model: string;
+  /** Reads the body (once; later calls share the first read). Authenticators that sign over the body need it. */
+  body(): Promise<Buffer>;
 }
 
 /** Who is calling, and what they may do. */
@@ -40,6 +49,12 @@ export interface Principal {
   readonly models?: readonly string[] | undefined;
   /** Operations this caller may use; undefined for all. */
   readonly operations?: readonly OperationName[] | undefined;
+  /** Guardrails this caller may apply, by configured name or id; undefined for all. */
+  readonly guardrails?: readonly string[] | undefined;
+  /** Knowledge bases this caller may query, by configured name or id; undefined for all. */
+  readonly knowledgeBases?: readonly string[] | undefined;
+  /** Agents this caller may invoke, by configured name or id; undefined for all. */
+  readonly agents?: readonly string[] | undefined;
   /** Anything the host wants carried into logs and records (team, user...). */
   readonly metadata?: Readonly<Record<string, unknown>> | undefined;
   /** Rate limits and budget, counted in the store across every instance. */
@@ -202,9 +217,9 @@ export interface CostTracker {
 export interface HookRequest {
   readonly requestId: string;
   readonly operation: OperationName;
-  /** The `{model}` segment as the client sent it (decoded). */
+  /** What the request named, as the client sent it (decoded): the model, or the guardrail, knowledge base or agent. */
   readonly model: string;
-  /** The model group it resolved to. */
+  /** The model group it resolved to (for other operations: the resource's name, or the AWS service's). */
   readonly modelName: string;
   readonly principal: Principal;
   readonly headers: IncomingHttpHeaders;

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, resolveConfig } from '../../lib/config/load';
-import { MODEL_OPERATIONS } from '../../lib/operations';
+import { OPERATIONS } from '../../lib/operations';
 import { minimalConfig, problemsOf } from './helpers';
 
 const HAIKU = 'bedrock/anthropic.claude-3-haiku-20240307-v1:0';
@@ -80,7 +80,7 @@ describe('resolveConfig: the schema', () => {
     expect(problemsOf(() => resolveConfig({ general_settings: { master_key: 'sk' } }))).toEqual(['model_list: required']);
     const config = configWith({ model_list: [deployment('a'), { litellm_params: { model: HAIKU, aws_region_name: 'us-east-1' } }, { model_name: 'c' }] });
     expect(problemsOf(() => resolveConfig(config))).toEqual(['model_list[1].model_name: required', 'model_list[2].litellm_params: required']);
-    expect(problemsOf(() => resolveConfig(configWith({ keys: [{ name: 'k' }] })))).toEqual(['keys[0].key: required (or key_sha256)']);
+    expect(problemsOf(() => resolveConfig(configWith({ keys: [{ name: 'k' }] })))).toEqual(['keys[0].key: required (or key_sha256, or access_key_id and secret_access_key)']);
   });
 
   it('reports a wrong type in words a YAML author reads', () => {
@@ -101,9 +101,9 @@ describe('resolveConfig: the schema', () => {
   it('refuses an operation a key names that the gateway does not serve, listing those it does', () => {
     const config = configWith({ keys: [{ key: 'sk-k', name: 'k', operations: ['converse', 'chat', 'invoke'] }] });
     expect(problemsOf(() => resolveConfig(config))).toEqual([
-      `keys[0].operations[1]: must be one of ${MODEL_OPERATIONS.join(', ')}`,
+      `keys[0].operations[1]: must be one of ${OPERATIONS.join(', ')}`,
     ]);
-    expect(MODEL_OPERATIONS.join(', ')).toBe('invoke, invoke-with-response-stream, converse, converse-stream');
+    expect(OPERATIONS).toEqual(expect.arrayContaining(['converse', 'count-tokens', 'apply-guardrail', 'retrieve', 'invoke-agent', 'rerank']));
   });
 
   it('refuses an unknown routing strategy', () => {
@@ -118,8 +118,8 @@ describe('resolveConfig: the schema', () => {
       bedrock_settings: { aws_region: 'us-east-1' },
     });
     expect(problemsOf(() => resolveConfig(config))).toEqual([
-      'bedrock_settings.aws_region: unknown key (known: aws_region_name, aws_access_key_id, aws_secret_access_key, aws_session_token, aws_bedrock_runtime_endpoint, allow_raw_model_ids, forward_headers)',
-      'keys[0].modles: unknown key (known: key, key_sha256, name, models, operations, rpm, tpm, max_parallel_requests, max_budget, budget_duration, expires, disabled, metadata)',
+      'bedrock_settings.aws_region: unknown key (known: aws_region_name, aws_access_key_id, aws_secret_access_key, aws_session_token, aws_bedrock_runtime_endpoint, aws_bedrock_agent_runtime_endpoint, allow_raw_model_ids, forward_headers)',
+      'keys[0].modles: unknown key (known: key, key_sha256, access_key_id, secret_access_key, name, models, operations, guardrails, knowledge_bases, agents, rpm, tpm, max_parallel_requests, max_budget, budget_duration, expires, disabled, metadata)',
     ]);
   });
 
@@ -279,9 +279,10 @@ describe('resolveConfig: deployments', () => {
         deployment('a', { aws_bedrock_runtime_endpoint: 'http://localhost:4566' }),
         deployment('b', { aws_bedrock_runtime_endpoint: 'bedrock-runtime.us-east-1.amazonaws.com' }),
       ],
-      bedrock_settings: { aws_bedrock_runtime_endpoint: 'ftp://vpce.example' },
+      bedrock_settings: { aws_bedrock_runtime_endpoint: 'ftp://vpce.example', aws_bedrock_agent_runtime_endpoint: 'agents.internal' },
     });
     expect(problemsOf(() => resolveConfig(config))).toEqual([
+      'bedrock_settings.aws_bedrock_agent_runtime_endpoint: must be an http:// or https:// URL',
       'bedrock_settings.aws_bedrock_runtime_endpoint: must be an http:// or https:// URL',
       'model_list[1].litellm_params.aws_bedrock_runtime_endpoint: must be an http:// or https:// URL',
     ]);
@@ -304,6 +305,46 @@ describe('resolveConfig: keys', () => {
       'keys[2].key: same secret as keys[0].key: keys must be unique',
       'keys[3].key: same secret as general_settings.master_key: keys must be unique',
     ]);
+  });
+
+  it('takes SigV4 credentials instead of or besides a key, in pairs, with unique ids fit for a credential scope', () => {
+    const accepted = configWith({
+      keys: [
+        { name: 'signs', access_key_id: 'GWKEY0001', secret_access_key: 'secret-1' },
+        { name: 'both', key: 'sk-both', access_key_id: 'GWKEY0002', secret_access_key: 'secret-2' },
+      ],
+    });
+    expect(resolveConfig(accepted).keys?.map((key) => key.name)).toEqual(['signs', 'both']);
+    const refused = configWith({
+      keys: [
+        { name: 'half', access_key_id: 'GWKEY0003' },
+        { name: 'other-half', key: 'sk-x', secret_access_key: 'secret' },
+        { name: 'a', access_key_id: 'GWKEY0001', secret_access_key: 's' },
+        { name: 'b', access_key_id: 'GWKEY0001', secret_access_key: 't' },
+        { name: 'slash', access_key_id: 'GW/KEY', secret_access_key: 'u' },
+      ],
+    });
+    expect(problemsOf(() => resolveConfig(refused))).toEqual([
+      'keys[0].secret_access_key: required when access_key_id is set',
+      'keys[1].access_key_id: required when secret_access_key is set',
+      'keys[3].access_key_id: "GWKEY0001" is already the access_key_id of keys[2]',
+      'keys[4].access_key_id: must match ^[A-Za-z0-9._-]{1,128}$',
+    ]);
+  });
+
+  it('names guardrails, knowledge bases and agents uniquely, each with an id', () => {
+    const config = configWith({
+      guardrails: [{ name: 'pii', id: 'gr1', version: 3 }, { name: 'pii', id: 'gr2' }],
+      knowledge_bases: [{ name: 'handbook' }],
+      agents: [{ name: 'support', id: 'A1', alias_id: 'TSTALIASID', region: 'us-east-1' }],
+    });
+    expect(problemsOf(() => resolveConfig(config))).toEqual([
+      'agents[0].region: unknown key (known: name, id, alias_id)',
+      'guardrails[1].name: "pii" is already the name of guardrails[0]',
+      'knowledge_bases[0].id: required',
+    ]);
+    // A version written as a number in YAML is the version's name.
+    expect(resolveConfig(configWith({ guardrails: [{ name: 'pii', id: 'gr1', version: 3 }] })).guardrails).toEqual([{ name: 'pii', id: 'gr1', version: '3' }]);
   });
 
   it('requires the models a key names to be model groups', () => {
@@ -362,7 +403,7 @@ describe('ConfigError', () => {
     const configError = error as ConfigError;
     expect(configError.name).toBe('ConfigError');
     expect(configError.problems).toEqual([
-      'keys[0].operations[1]: must be one of invoke, invoke-with-response-stream, converse, converse-stream',
+      `keys[0].operations[1]: must be one of ${OPERATIONS.join(', ')}`,
       'model_list[0].litellm_params.aws_access_key_id: environment variable AWS_KEY_2 is not set (os.environ/AWS_KEY_2)',
       'model_list[0].litellm_params.aws_region_name: required (no region found: set it here, or use a model_id ARN that names its region, ' +
         'or set bedrock_settings.aws_region_name, or the AWS_REGION, AWS_DEFAULT_REGION or AWS_REGION_NAME environment variable)',

@@ -4,14 +4,17 @@
  */
 import { createHash } from 'node:crypto';
 import { Ajv, type DefinedError, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
-import { MODEL_OPERATIONS } from '../operations';
+import { OPERATIONS } from '../operations';
 import type { PathSegment, Problem } from './problems';
 import { deploymentRegion } from './regions';
 import type {
+  AgentConfig,
   BedrockSettings,
   GatewayConfig,
   GeneralSettings,
+  GuardrailConfig,
   KeyConfig,
+  KnowledgeBaseConfig,
   LitellmParams,
   ModelDeploymentConfig,
   ModelInfo,
@@ -154,6 +157,7 @@ const bedrockSettings = {
       aws_secret_access_key: text,
       aws_session_token: text,
       aws_bedrock_runtime_endpoint: text,
+      aws_bedrock_agent_runtime_endpoint: text,
       allow_raw_model_ids: flag,
       forward_headers: texts,
     },
@@ -170,9 +174,15 @@ const key = objectSchema<KeyConfig>(
   {
     key: text,
     key_sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
+    // What may stand in a SigV4 credential scope: no `/`, `,` or `=`.
+    access_key_id: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' },
+    secret_access_key: text,
     name: text,
     models: texts,
-    operations: { type: 'array', items: { type: 'string', enum: [...MODEL_OPERATIONS] } },
+    operations: { type: 'array', items: { type: 'string', enum: [...OPERATIONS] } },
+    guardrails: texts,
+    knowledge_bases: texts,
+    agents: texts,
     rpm: count,
     tpm: count,
     max_parallel_requests: count,
@@ -185,6 +195,12 @@ const key = objectSchema<KeyConfig>(
   ['name'],
   'refused',
 );
+const keyWithCredentialPairs = { ...key, dependencies: { access_key_id: ['secret_access_key'], secret_access_key: ['access_key_id'] } };
+
+/** A named resource: clients use the name, upstream gets the id. */
+const guardrail = objectSchema<GuardrailConfig>({ name: text, id: text, version: text }, ['name', 'id'], 'refused');
+const knowledgeBase = objectSchema<KnowledgeBaseConfig>({ name: text, id: text }, ['name', 'id'], 'refused');
+const agent = objectSchema<AgentConfig>({ name: text, id: text, alias_id: text }, ['name', 'id'], 'refused');
 
 /**
  * The JSON schema of `config.yaml` (draft-07), matching {@link GatewayConfig}. Objects forbid unknown keys; those
@@ -196,7 +212,10 @@ export const configSchema: SchemaObject = objectSchema<GatewayConfig>(
     router_settings: routerSettings,
     general_settings: generalSettings,
     bedrock_settings: bedrockSettings,
-    keys: { type: 'array', items: key },
+    keys: { type: 'array', items: keyWithCredentialPairs },
+    guardrails: { type: 'array', items: guardrail },
+    knowledge_bases: { type: 'array', items: knowledgeBase },
+    agents: { type: 'array', items: agent },
     litellm_settings: litellmOnlySection,
     environment_variables: litellmOnlySection,
   },
@@ -322,6 +341,7 @@ export function checkRules(config: Record<string, unknown>, context: RuleContext
     ...deploymentIdProblems(config, context.label),
     ...bedrockSettingsProblems(config),
     ...keyProblems(config, context.label),
+    ...resourceNameProblems(config, context.label),
     ...(context.externalAuth ? [] : authenticationProblems(config)),
   ];
 }
@@ -407,11 +427,15 @@ function apiKeyProblems(params: Record<string, unknown>, path: PathSegment[]): P
 }
 
 function endpointProblems(section: Record<string, unknown>, path: PathSegment[]): Problem[] {
-  const endpoint = asText(section['aws_bedrock_runtime_endpoint']);
-  if (endpoint === undefined || isHttpUrl(endpoint)) return [];
-  // The value is not repeated: an endpoint URL may carry credentials.
-  return [{ path: [...path, 'aws_bedrock_runtime_endpoint'], message: 'must be an http:// or https:// URL' }];
+  return ENDPOINT_FIELDS.flatMap((field): Problem[] => {
+    const endpoint = asText(section[field]);
+    if (endpoint === undefined || isHttpUrl(endpoint)) return [];
+    // The value is not repeated: an endpoint URL may carry credentials.
+    return [{ path: [...path, field], message: 'must be an http:// or https:// URL' }];
+  });
 }
+
+const ENDPOINT_FIELDS = ['aws_bedrock_runtime_endpoint', 'aws_bedrock_agent_runtime_endpoint'] as const;
 
 function isHttpUrl(value: string): boolean {
   try {
@@ -424,13 +448,27 @@ function isHttpUrl(value: string): boolean {
 
 /** Ids name deployments in headers, logs and records: two alike would mix their numbers up. */
 function deploymentIdProblems(config: Record<string, unknown>, label: PathLabel): Problem[] {
+  return repeatedValueProblems(asList(config['model_list']), ['model_list'], ['model_info', 'id'], label, (id, first) => `${id} is already the id of ${first}: ids must be unique`);
+}
+
+/**
+ * A problem for every item of a list whose value at `field` (a path inside the item) repeats an earlier item's.
+ * @param describe the message, from the repeated value (as JSON) and the label of the item that had it first
+ */
+function repeatedValueProblems(
+  items: readonly unknown[],
+  listPath: readonly PathSegment[],
+  field: readonly PathSegment[],
+  label: PathLabel,
+  describe: (value: string, first: string) => string,
+): Problem[] {
   const seen = new Map<string, PathSegment[]>();
-  return asList(config['model_list']).flatMap((entry, i): Problem[] => {
-    const id = asText(asMapping(asMapping(entry)?.['model_info'])?.['id']);
-    const first = id === undefined ? undefined : claim(seen, id, ['model_list', i]);
-    if (!first) return [];
-    const message = `${JSON.stringify(id)} is already the id of ${label(first)}: ids must be unique`;
-    return [{ path: ['model_list', i, 'model_info', 'id'], message }];
+  return items.flatMap((item, i): Problem[] => {
+    let value: unknown = item;
+    for (const segment of field) value = asMapping(value)?.[segment];
+    const text = asText(value);
+    const first = text === undefined ? undefined : claim(seen, text, [...listPath, i]);
+    return first ? [{ path: [...listPath, i, ...field], message: describe(JSON.stringify(text), label(first)) }] : [];
   });
 }
 
@@ -446,17 +484,25 @@ function keyProblems(config: Record<string, unknown>, label: PathLabel): Problem
     ...keyFormProblems(keys),
     ...keySecretProblems(keys, config, label),
     ...keyModelProblems(keys, config),
+    ...accessKeyIdProblems(keys, label),
   ];
+}
+
+/** An access key id picks the secret a signature is checked with: two keys cannot share one. */
+function accessKeyIdProblems(keys: ReadonlyArray<Record<string, unknown> | undefined>, label: PathLabel): Problem[] {
+  return repeatedValueProblems(keys, ['keys'], ['access_key_id'], label, (id, first) => `${id} is already the access_key_id of ${first}`);
+}
+
+/** Clients name guardrails, knowledge bases and agents by these names: one name must mean one resource. */
+function resourceNameProblems(config: Record<string, unknown>, label: PathLabel): Problem[] {
+  return (['guardrails', 'knowledge_bases', 'agents'] as const).flatMap((section) =>
+    repeatedValueProblems(asList(config[section]), [section], ['name'], label, (name, first) => `${name} is already the name of ${first}`),
+  );
 }
 
 /** Names label keys in logs and records, where two alike could not be told apart. */
 function keyNameProblems(keys: ReadonlyArray<Record<string, unknown> | undefined>, label: PathLabel): Problem[] {
-  const seen = new Map<string, PathSegment[]>();
-  return keys.flatMap((key, i): Problem[] => {
-    const name = asText(key?.['name']);
-    const first = name === undefined ? undefined : claim(seen, name, ['keys', i]);
-    return first ? [{ path: ['keys', i, 'name'], message: `${JSON.stringify(name)} is already the name of ${label(first)}` }] : [];
-  });
+  return repeatedValueProblems(keys, ['keys'], ['name'], label, (name, first) => `${name} is already the name of ${first}`);
 }
 
 /** A key is given as its secret or as the secret's hash: one of the two, never both. */
@@ -465,7 +511,9 @@ function keyFormProblems(keys: ReadonlyArray<Record<string, unknown> | undefined
     if (!key) return [];
     const problems: Problem[] = [];
     const given = ['key', 'key_sha256'].filter((field) => key[field] !== undefined);
-    if (given.length !== 1) problems.push({ path: ['keys', i, 'key'], message: given.length === 0 ? 'required (or key_sha256)' : 'set key or key_sha256, not both' });
+    const signs = key['access_key_id'] !== undefined;
+    if (given.length > 1) problems.push({ path: ['keys', i, 'key'], message: 'set key or key_sha256, not both' });
+    if (given.length === 0 && !signs) problems.push({ path: ['keys', i, 'key'], message: 'required (or key_sha256, or access_key_id and secret_access_key)' });
     const expires = asText(key['expires']);
     if (expires !== undefined && Number.isNaN(Date.parse(expires))) {
       problems.push({ path: ['keys', i, 'expires'], message: 'must be an ISO 8601 date and time, such as 2026-12-31T23:59:59Z' });

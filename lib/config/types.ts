@@ -99,6 +99,8 @@ export interface BedrockSettings {
   aws_secret_access_key?: string;
   aws_session_token?: string;
   aws_bedrock_runtime_endpoint?: string;
+  /** Send Bedrock Agent Runtime calls here instead of `https://bedrock-agent-runtime.{region}.amazonaws.com`. */
+  aws_bedrock_agent_runtime_endpoint?: string;
   /** Let clients name Bedrock model ids that are in no group (served with these settings). Default false. */
   allow_raw_model_ids?: boolean;
   /** More request headers to forward upstream, by name (case-insensitive), besides Bedrock's own. */
@@ -111,12 +113,25 @@ export interface KeyConfig {
   key?: string;
   /** The secret's SHA-256 as lowercase hex, so that the config file need not hold the key itself. */
   key_sha256?: string;
+  /**
+   * With `secret_access_key`: AWS credentials for clients that sign with SigV4 (any region, service `bedrock`)
+   * instead of sending a key. A key may have both forms.
+   */
+  access_key_id?: string;
+  /** The secret that goes with `access_key_id`. Verifying a signature needs it in plain: use `os.environ/NAME`. */
+  secret_access_key?: string;
   /** A label for logs and records; never the secret. Also the key's id in limits and spend. */
   name: string;
   /** Model groups this key may call. Default: all. */
   models?: string[];
-  /** Operations this key may call (`invoke`, `invoke-with-response-stream`, `converse`, `converse-stream`). Default: all. */
+  /** Operations this key may call (`invoke`, `converse`, `retrieve`, `invoke-agent`...: see `OPERATIONS`). Default: all. */
   operations?: string[];
+  /** Guardrails this key may apply, by name (of the `guardrails` list) or id. Default: any. */
+  guardrails?: string[];
+  /** Knowledge bases this key may query, by name (of the `knowledge_bases` list) or id. Default: any. */
+  knowledge_bases?: string[];
+  /** Agents this key may invoke, by name (of the `agents` list) or id. Default: any. */
+  agents?: string[];
   /** Requests per minute, across every instance sharing the store. */
   rpm?: number;
   /** Tokens per minute (input, output and prompt cache), counted from the answers. */
@@ -135,6 +150,31 @@ export interface KeyConfig {
   metadata?: Record<string, unknown>;
 }
 
+/** A guardrail clients may name by `name` (ApplyGuardrail's `{guardrailIdentifier}`). */
+export interface GuardrailConfig {
+  name: string;
+  /** The guardrail id (or ARN) sent upstream. */
+  id: string;
+  /** The version sent upstream whatever the client's path says (`DRAFT`, `1`...). Default: the client's. */
+  version?: string;
+}
+
+/** A knowledge base clients may name by `name` (Retrieve's path, RetrieveAndGenerate's `knowledgeBaseId`). */
+export interface KnowledgeBaseConfig {
+  name: string;
+  /** The knowledge base id sent upstream. */
+  id: string;
+}
+
+/** An agent clients may name by `name` (InvokeAgent's `{agentId}`). */
+export interface AgentConfig {
+  name: string;
+  /** The agent id sent upstream. */
+  id: string;
+  /** The agent alias id sent upstream whatever the client's path says. Default: the client's. */
+  alias_id?: string;
+}
+
 /** The whole configuration file. */
 export interface GatewayConfig {
   model_list: ModelDeploymentConfig[];
@@ -142,6 +182,9 @@ export interface GatewayConfig {
   general_settings?: GeneralSettings;
   bedrock_settings?: BedrockSettings;
   keys?: KeyConfig[];
+  guardrails?: GuardrailConfig[];
+  knowledge_bases?: KnowledgeBaseConfig[];
+  agents?: AgentConfig[];
   /** Accepted for LiteLLM compatibility; not used. */
   litellm_settings?: Record<string, unknown>;
   /** Accepted for LiteLLM compatibility; not used. */

@@ -43,14 +43,24 @@ export interface ForwardingRules {
 }
 
 /**
- * The client headers to send upstream: Bedrock's (`content-type`, `accept`, `x-amzn-bedrock-*`), the allowed
- * extras, and `x-pass-<name>` headers as `<name>` (LiteLLM's convention), minus everything {@link neverForwarded}.
+ * The client headers to send upstream: Bedrock's (`content-type`, `accept`, `x-amzn-bedrock-*`, and those the
+ * operation defines), the allowed extras, and `x-pass-<name>` headers as `<name>` (LiteLLM's convention), minus
+ * everything {@link neverForwarded}.
  */
-export function forwardedRequestHeaders(headers: IncomingHttpHeaders, rules: ForwardingRules): Record<string, string> {
+export function forwardedRequestHeaders(
+  headers: IncomingHttpHeaders,
+  rules: ForwardingRules,
+  operationHeaders: readonly string[] = [],
+): Record<string, string> {
   const forwarded: Record<string, string> = {};
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined || name === rules.keyHeader) continue;
+    // A header the operation itself defines (InvokeAgent's `x-amz-source-arn`) passes as it is.
+    if (operationHeaders.includes(name)) {
+      forwarded[name] = Array.isArray(value) ? value.join(', ') : value;
+      continue;
+    }
     let target = name;
     if (name.startsWith(PASS_PREFIX)) target = name.slice(PASS_PREFIX.length);
     else if (!BEDROCK_REQUEST_HEADERS.has(name) && !name.startsWith('x-amzn-bedrock-') && !rules.allowed.has(name)) continue;
@@ -74,7 +84,8 @@ const BEDROCK_RESPONSE_HEADERS = new Set([
 export function passedResponseHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): OutgoingHttpHeaders {
   const passed: OutgoingHttpHeaders = {};
   for (const name in headers) {
-    if (BEDROCK_RESPONSE_HEADERS.has(name) || name.startsWith('x-amzn-bedrock-')) passed[name] = headers[name];
+    // Agent Runtime names some of its own `x-amz-bedrock-*` (InvokeAgent's session and memory ids).
+    if (BEDROCK_RESPONSE_HEADERS.has(name) || name.startsWith('x-amzn-bedrock-') || name.startsWith('x-amz-bedrock-')) passed[name] = headers[name];
   }
   return passed;
 }

@@ -10,7 +10,7 @@ import { signRequest } from '../aws/sigv4';
 import { GatewayError } from '../errors';
 import { ClientGoneError } from '../http/body';
 import type { DeploymentTarget } from '../models';
-import type { OperationName } from '../operations';
+import type { UpstreamCall } from '../targets';
 import { upstreamFailure } from '../upstream/agent';
 import { isRetryableStatus, isRetryableStreamException, retryAfterMs } from './retry-policy';
 
@@ -55,6 +55,8 @@ export interface Failure {
   readonly retryable: boolean;
   /** A 429 cools a deployment down at once. */
   readonly throttled: boolean;
+  /** Bedrock surely did not act on the request: it throttled it, or was never reached. */
+  readonly unsent: boolean;
   /** The error type, for records and logs (`ThrottlingException`, `ECONNREFUSED`...). */
   readonly errorType: string;
   readonly retryAfterMs?: number | undefined;
@@ -69,9 +71,8 @@ export type AttemptResult = PlainAnswer | StreamAnswer | Failure;
 export interface AttemptRequest {
   readonly agent: Agent;
   readonly deployment: DeploymentTarget;
-  readonly operation: OperationName;
+  readonly upstream: UpstreamCall;
   readonly streaming: boolean;
-  readonly body: Buffer;
   /** Client headers to forward (already filtered). */
   readonly forwarded: Readonly<Record<string, string>>;
   /** Aborted when the client goes away. */
@@ -112,11 +113,11 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
   } catch (error) {
     settle();
     if (request.clientGone.aborted) throw new ClientGoneError('the client went away before Bedrock answered');
-    if (timedOut.signal.aborted) return { kind: 'failure', retryable: true, throttled: false, errorType: 'Timeout', error: timeoutError() };
+    if (timedOut.signal.aborted) return { kind: 'failure', retryable: true, throttled: false, unsent: false, errorType: 'Timeout', error: timeoutError() };
     // The gateway's own failure before sending (no credentials): trying elsewhere would not change it.
-    if (error instanceof GatewayError) return { kind: 'failure', retryable: false, throttled: false, errorType: error.type, error };
+    if (error instanceof GatewayError) return { kind: 'failure', retryable: false, throttled: false, unsent: true, errorType: error.type, error };
     const failure = upstreamFailure(error, deployment.id);
-    return { kind: 'failure', retryable: true, throttled: false, errorType: errorCode(error), error: failure };
+    return { kind: 'failure', retryable: true, throttled: false, unsent: NOT_CONNECTED.has(errorCode(error)), errorType: errorCode(error), error: failure };
   }
 
   const { statusCode: status, headers, body } = response;
@@ -127,6 +128,7 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
       kind: 'failure',
       retryable: isRetryableStatus(status),
       throttled: status === 429,
+      unsent: status === 429,
       errorType: errorTypeOf(headers['x-amzn-errortype']) ?? `HTTP ${status}`,
       retryAfterMs: retryAfterMs(headers['retry-after'], Date.now()),
       answer: stored.answer,
@@ -139,10 +141,10 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
     if (read.outcome === 'complete') return { kind: 'plain', status, headers, body: read.answer.body };
     if (read.outcome === 'too-large') {
       const error = new GatewayError('InternalServerException', `Deployment ${deployment.id} answered with more than ${MAX_PLAIN_ANSWER_BYTES} bytes, this gateway's limit.`);
-      return { kind: 'failure', retryable: false, throttled: false, errorType: 'AnswerTooLarge', error };
+      return { kind: 'failure', retryable: false, throttled: false, unsent: false, errorType: 'AnswerTooLarge', error };
     }
     const error = timedOut.signal.aborted ? timeoutError() : new GatewayError('ServiceUnavailableException', `Deployment ${deployment.id} broke off its answer.`);
-    return { kind: 'failure', retryable: true, throttled: false, errorType: timedOut.signal.aborted ? 'Timeout' : 'AnswerBroken', error };
+    return { kind: 'failure', retryable: true, throttled: false, unsent: false, errorType: timedOut.signal.aborted ? 'Timeout' : 'AnswerBroken', error };
   }
 
   // A stream can fail inside a 200: read its first frame before committing anything to the client.
@@ -161,6 +163,7 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
       kind: 'failure',
       retryable: true,
       throttled: false,
+      unsent: false,
       errorType: timeout ? 'Timeout' : 'StreamFailed',
       error: timedOut.signal.aborted ? timeoutError() : new GatewayError('ServiceUnavailableException', `Deployment ${deployment.id} ${reason}.`),
     };
@@ -173,6 +176,7 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
       kind: 'failure',
       retryable: true,
       throttled: exceptionType === 'throttlingException',
+      unsent: exceptionType === 'throttlingException',
       errorType: exceptionType,
       answer: { ...rest.answer, body: Buffer.concat([...first.frames.map((frame) => frame.raw), rest.answer.body]) },
     };
@@ -191,20 +195,29 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
 }
 
 async function send(request: AttemptRequest, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
-  const { deployment, operation, body, forwarded } = request;
-  // Rebuilt from the resolved model id, never from the client's alias or path.
-  const path = `${deployment.basePath}/model/${encodeURIComponent(deployment.modelId)}/${operation}`;
+  const { deployment, upstream, forwarded } = request;
+  // Rebuilt from the route and the resolved ids, never from the client's alias or path.
+  const path = `${deployment.basePath}${upstream.path(deployment)}`;
+  const { method, query } = upstream;
+  const body = upstream.body(deployment);
   const headers: Record<string, string> = { ...forwarded, host: deployment.host };
   if (deployment.auth.kind === 'bearer') {
     headers['authorization'] = `Bearer ${deployment.auth.apiKey}`;
   } else {
     const signing = signRequest(
-      { method: 'POST', host: deployment.host, path, headers: forwarded, body },
+      { method, host: deployment.host, path, query, headers: forwarded, body },
       { credentials: await deployment.auth.credentials(), region: deployment.region, signHeaders: Object.keys(forwarded) },
     );
     Object.assign(headers, signing);
   }
-  return request.agent.request({ origin: deployment.origin, path, method: 'POST', headers, body, signal });
+  return request.agent.request({
+    origin: deployment.origin,
+    path: query === undefined ? path : `${path}?${query}`,
+    method,
+    headers,
+    body: method === 'GET' ? undefined : body,
+    signal,
+  });
 }
 
 type FirstFrames = { kind: 'frames'; frames: EventStreamFrame[] } | { kind: 'ended' | 'corrupt' | 'timeout' | 'failed' };
@@ -266,6 +279,9 @@ export function errorTypeOf(header: string | string[] | undefined): string | und
   const value = Array.isArray(header) ? header[0] : header;
   return value?.split(':')[0] || undefined;
 }
+
+/** Connection failures that happen before a byte of the request is sent. */
+const NOT_CONNECTED: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 function errorCode(error: unknown): string {
   const code = (error as { code?: unknown }).code;

@@ -10,6 +10,7 @@ import { ClientGoneError } from '../http/body';
 import { passedResponseHeaders } from '../http/headers';
 import type { DeploymentTarget, ModelCatalog, ModelGroup } from '../models';
 import type { RouteDefinition } from '../routes';
+import type { UpstreamCall } from '../targets';
 import type { AttemptRecord, Balancer, Deployment, Logger, Principal } from '../types';
 import { totalTokens } from '../usage/extractor';
 import type { TokenUsage, UsageExtractor } from '../usage/types';
@@ -67,7 +68,9 @@ export interface RoutedRequest {
   readonly route: RouteDefinition;
   readonly group: ModelGroup;
   readonly principal: Principal;
-  readonly body: Buffer;
+  readonly upstream: UpstreamCall;
+  /** The group's fallbacks may be tried (operations that follow a model). */
+  readonly fallbacks: boolean;
   readonly forwarded: Readonly<Record<string, string>>;
   readonly res: ServerResponse;
   readonly clientGone: AbortSignal;
@@ -111,7 +114,7 @@ export class Router {
     let lastDeploymentId: string | undefined;
     let limited = false;
 
-    for (const group of this.groupsToTry(request.group)) {
+    for (const group of request.fallbacks ? this.groupsToTry(request.group) : [request.group]) {
       const tried = new Set<string>();
       for (let retry = 0; retry <= settings.numRetries; retry++) {
         const choice = this.choose(group, tried, request);
@@ -128,7 +131,7 @@ export class Router {
         lastFailure = result.failure;
         lastDeploymentId = choice.id;
         tried.add(choice.id);
-        if (!result.failure.retryable) return this.answerWithFailure(request, result.failure, attempts, waiting);
+        if (!mayRetry(request.route, result.failure)) return this.answerWithFailure(request, result.failure, attempts, waiting);
       }
     }
     if (lastFailure) return this.answerWithFailure(request, lastFailure, attempts, waiting);
@@ -185,9 +188,8 @@ export class Router {
       result = await attempt({
         agent: this.parts.agent,
         deployment,
-        operation: request.route.operation,
+        upstream: request.upstream,
         streaming,
-        body: request.body,
         forwarded: request.forwarded,
         clientGone: request.clientGone,
         timeoutMs: deployment.timeoutMs ?? settings.timeoutMs,
@@ -344,6 +346,11 @@ function formatCost(usd: number): string {
 
 function formatMs(ms: number): string {
   return Math.max(0, ms).toFixed(3);
+}
+
+/** Whether a failed attempt may be tried again, by its kind and the operation's retry rule. */
+function mayRetry(route: RouteDefinition, failure: Failure): boolean {
+  return failure.retryable && (route.retries === 'retryable' || failure.unsent);
 }
 
 function isAtLimit(deployment: Deployment, stats: RouterStats): boolean {

@@ -43,11 +43,27 @@ export const GEN_AI_PROVIDER = 'aws.bedrock';
 export const PENDING_SPAN_NAME = 'bedrock-passthrough';
 
 /**
- * The GenAI operation of a Bedrock operation. Converse is chat. InvokeModel's body is the model's own format
- * (chat, completion, embeddings, images); the gateway does not parse it, so it uses the generic `generate_content`.
+ * The GenAI operation of a Bedrock operation. Converse is chat; InvokeAgent is `invoke_agent`. InvokeModel's body is
+ * the model's own format (chat, completion, embeddings, images); the gateway does not parse it, so it uses the
+ * generic `generate_content`, as for the other calls that generate (async jobs, RetrieveAndGenerate). The rest have
+ * no GenAI name: their own operation name stands.
  */
-export function genAiOperation(operation: OperationName): 'chat' | 'generate_content' {
-  return operation === 'converse' || operation === 'converse-stream' ? 'chat' : 'generate_content';
+export function genAiOperation(operation: OperationName): string {
+  switch (operation) {
+    case 'converse':
+    case 'converse-stream':
+      return 'chat';
+    case 'invoke-agent':
+      return 'invoke_agent';
+    case 'invoke':
+    case 'invoke-with-response-stream':
+    case 'start-async-invoke':
+    case 'retrieve-and-generate':
+    case 'retrieve-and-generate-stream':
+      return 'generate_content';
+    default:
+      return operation;
+  }
 }
 
 /** `{gen_ai.operation.name} {gen_ai.request.model}`, as the GenAI conventions name inference spans. */

@@ -35,8 +35,19 @@ export function createUsageExtractor(operation: OperationName, modelId: string):
       return new BodyUsageExtractor(readConverseUsage);
     case 'converse-stream':
       return new ConverseStreamUsageExtractor();
+    default:
+      // CountTokens only counts; guardrails, knowledge bases, agents and async jobs report no tokens per call.
+      return NO_USAGE;
   }
 }
+
+/** The extractor of answers that carry no token usage: it reads nothing. */
+const NO_USAGE: UsageExtractor = {
+  observeHeaders: () => undefined,
+  observeBody: () => undefined,
+  observeFrame: () => undefined,
+  result: () => ({ usage: undefined, source: 'none', complete: true }),
+};
 
 function invokeBodyReader(family: ModelFamily | undefined): BodyUsageReader {
   return (body) => (family ?? familyOfShape(body))?.read(body);
