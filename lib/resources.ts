@@ -1,6 +1,6 @@
 /**
  * The guardrails, knowledge bases and agents a config names (`guardrails`, `knowledge_bases`, `agents`): clients may
- * call them by name, upstream gets their ids. An id that no entry names passes as given.
+ * call them by name (or id), upstream gets their ids. An id that no entry names passes as given.
  */
 import type { GatewayConfig } from './config/types';
 import type { SubjectKind } from './routes';
@@ -26,7 +26,9 @@ export class ResourceCatalog {
     const guardrails = (config.guardrails ?? []).map((entry): NamedResource => ({ kind: 'guardrail', name: entry.name, id: entry.id, pinned: entry.version }));
     const knowledgeBases = (config.knowledge_bases ?? []).map((entry): NamedResource => ({ kind: 'knowledge-base', name: entry.name, id: entry.id }));
     const agents = (config.agents ?? []).map((entry): NamedResource => ({ kind: 'agent', name: entry.name, id: entry.id, pinned: entry.alias_id }));
-    const byName = (list: NamedResource[]) => new Map(list.map((resource) => [resource.name, resource]));
+    // By id, then by name (a name wins over another entry's id): a resource called by its id is still the named one.
+    const byName = (list: NamedResource[]) =>
+      new Map([...list.map((resource) => [resource.id, resource] as const), ...list.map((resource) => [resource.name, resource] as const)]);
     this.byKindAndName = new Map([
       ['guardrail', byName(guardrails)],
       ['knowledge-base', byName(knowledgeBases)],
@@ -34,7 +36,7 @@ export class ResourceCatalog {
     ]);
   }
 
-  /** The resource a client named: a configured name, else the id itself. */
+  /** The resource a client named: a configured name or id, else the id itself. */
   resolve(kind: ResourceKind, given: string): NamedResource {
     return this.byKindAndName.get(kind)?.get(given) ?? { kind, name: given, id: given };
   }
