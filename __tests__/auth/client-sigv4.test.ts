@@ -183,6 +183,17 @@ describe('client SigV4 verification', () => {
     await expect(verify(received(retry, await signAsSdk(retry)))).resolves.toEqual(KEY.principal);
   });
 
+  it('forgets a used signature only once its date is too old to pass again', async () => {
+    let clock = NOW;
+    const verify = verifier(() => clock);
+    const headers = await signAsSdk(CONVERSE);
+    await verify(received(CONVERSE, headers));
+    clock = NOW + 5 * 60_000;
+    expect(await refusal(verify(received(CONVERSE, headers)))).toMatchObject({ message: expect.stringContaining('already used') });
+    clock = NOW + 5 * 60_000 + 1001;
+    expect(await refusal(verify(received(CONVERSE, headers)))).toMatchObject({ message: expect.stringMatching(/^Signature expired/) });
+  });
+
   it('accepts a signature up to 5 minutes off the clock either way, and refuses one further off', async () => {
     for (const offsetMs of [-5 * 60_000, 5 * 60_000]) {
       const request = { ...CONVERSE, signedAt: NOW + offsetMs };

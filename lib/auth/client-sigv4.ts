@@ -28,8 +28,6 @@ import { constantTimeEqual } from '../util/constant-time';
 export const MAX_SIGNATURE_SKEW_MS = 5 * 60_000;
 /** Bedrock's signing name: the one service scope a client may sign for. */
 const SIGNING_SERVICE = 'bedrock';
-/** A signature can be replayed for as long as its date is within the skew either side. */
-const REPLAY_WINDOW_MS = 2 * MAX_SIGNATURE_SKEW_MS + 60_000;
 const REPLAY_PREFIX = 'sigv4-replay:';
 
 /** A gateway key that clients use as AWS credentials. */
@@ -100,7 +98,8 @@ export function createSigV4Verifier(keys: readonly SigningKey[], store: Store, n
     if (!constantTimeEqual(expected.signature, parsed.signature)) {
       throw new GatewayError('InvalidSignatureException', SIGNATURE_MISMATCH_MESSAGE);
     }
-    await refuseReplay(store, parsed.signature);
+    // Remembered until its date falls out of the window (5 minutes for a client with a good clock), and no longer.
+    await refuseReplay(store, parsed.signature, signedAt.getTime() + MAX_SIGNATURE_SKEW_MS + 1000 - now());
     return key.principal;
   };
 }
@@ -132,10 +131,10 @@ async function payloadHash(request: SignedRequest): Promise<string> {
 }
 
 /** Counts the signature as used, refusing it if it was used before (on any instance sharing the store). */
-async function refuseReplay(store: Store, signature: string): Promise<void> {
+async function refuseReplay(store: Store, signature: string, replayableForMs: number): Promise<void> {
   let firstUse: boolean;
   try {
-    firstUse = (await store.incrementWithin(`${REPLAY_PREFIX}${signature}`, 1, 1, REPLAY_WINDOW_MS)).admitted;
+    firstUse = (await store.incrementWithin(`${REPLAY_PREFIX}${signature}`, 1, 1, Math.max(1000, replayableForMs))).admitted;
   } catch (error) {
     if (!(error instanceof StoreUnavailableError)) throw error;
     throw new GatewayError('ServiceUnavailableException', 'Signatures cannot be checked for replay while the gateway\'s shared state is unavailable; try again shortly.', undefined, {
