@@ -1,5 +1,5 @@
 /** Event-stream frames in the shapes Bedrock sends them. */
-import type { StreamExceptionType } from './bedrock-errors';
+import type { AgentRuntimeStreamExceptionType, StreamExceptionType } from './bedrock-errors';
 import { encodeEventStreamMessage } from './eventstream';
 
 /**
@@ -26,6 +26,6 @@ export function encodeEventFrame(eventType: string, payload: unknown): Buffer {
  * An exception frame (`:message-type exception`), as Bedrock ends a stream that fails after it started;
  * AWS SDKs raise it as the matching exception class (`throttlingException` as `ThrottlingException`).
  */
-export function encodeExceptionFrame(exceptionType: StreamExceptionType, message: string): Buffer {
+export function encodeExceptionFrame(exceptionType: StreamExceptionType | AgentRuntimeStreamExceptionType, message: string): Buffer {
   return encodeJsonFrame('exception', exceptionType, { message });
 }

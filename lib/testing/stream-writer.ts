@@ -4,7 +4,6 @@
  */
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { StreamExceptionType } from '../aws/bedrock-errors';
 import { encodeExceptionFrame } from '../aws/bedrock-frames';
 import type { Behaviour } from './behaviours';
 import { sleep } from './sleep';
@@ -46,9 +45,7 @@ export async function writeFrames(
     }
     if (index === exceptionAt) {
       const { type, message } = faults.streamException ?? { type: 'internalServerException' as const };
-      // encodeExceptionFrame's parameter names Bedrock Runtime's stream exceptions; Bedrock Agent Runtime's
-      // streams frame theirs the same way, so the emulator's wider type passes through unchanged.
-      res.end(send(encodeExceptionFrame(type as StreamExceptionType, message ?? `Emulated ${type}`)));
+      res.end(send(encodeExceptionFrame(type, message ?? `Emulated ${type}`)));
       return 'ended';
     }
     if (index === corruptAt) {
