@@ -26,11 +26,22 @@ export class GatewayError extends Error {
   }
 }
 
-/** Sends `error` unless the response has started; then the connection is cut, the only honest signal left. */
+/** Sends `error` unless the response has started; then the response is cut, the only honest signal left. */
 export function sendGatewayError(res: ServerResponse, error: GatewayError): void {
   if (res.headersSent) {
-    res.destroy();
+    cutResponse(res);
     return;
   }
   writeBedrockError(res, error.status, error.type, error.message, error.headers);
+}
+
+/**
+ * Ends a response that cannot be completed, so that the client sees it fail: on HTTP/1.x by closing its connection,
+ * on HTTP/2 (Node's compatibility API) by resetting its stream with INTERNAL_ERROR.
+ */
+export function cutResponse(res: ServerResponse): void {
+  // Only HTTP/2's response has a stream. Destroyed without an error, the stream is reset with NO_ERROR, which clients
+  // read as a complete answer.
+  if ('stream' in res) res.destroy(new Error('the gateway could not complete the answer'));
+  else res.destroy();
 }

@@ -149,16 +149,14 @@ response = client.converse(modelId="claude", messages=[{"role": "user", "content
 print(response["output"]["message"]["content"][0]["text"])
 PY
 
-# AWS SDK for JavaScript v3, where @aws-sdk/client-bedrock-runtime and @smithy/node-http-handler are installed (here, say)
+# AWS SDK for JavaScript v3, where @aws-sdk/client-bedrock-runtime is installed (here, say); HTTP/2, its default
 node --input-type=module <<'JS'
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 const client = new BedrockRuntimeClient({
   region: 'us-east-1',
   endpoint: '${endpoint}',
   token: { token: '${DEMO_KEY}' },
   authSchemePreference: ['httpBearerAuth'],
-  requestHandler: new NodeHttpHandler(), // the gateway speaks HTTP/1.1; the SDK's default for Bedrock is HTTP/2
 });
 const answer = await client.send(new ConverseCommand({ modelId: 'claude', messages: [{ role: 'user', content: [{ text: 'Hello' }] }] }));
 console.log(answer.output.message.content[0].text);

@@ -17,6 +17,11 @@ it('reads every option, long and short', () => {
   });
 });
 
+it('--tls-key and --tls-cert: TLS with that key and certificate', () => {
+  const command = parseCommandLine(['-c', 'c.yaml', '--tls-key', 'tls/key.pem', '--tls-cert', 'tls/cert.pem']);
+  expect(command).toMatchObject({ kind: 'serve', options: { tls: { keyPath: 'tls/key.pem', certPath: 'tls/cert.pem' } } });
+});
+
 it('--help wins over everything else, even a missing --config', () => {
   expect(parseCommandLine(['--help'])).toEqual({ kind: 'help' });
   expect(parseCommandLine(['-h', '--port', '1'])).toEqual({ kind: 'help' });
@@ -35,6 +40,9 @@ it.each([
   [['-c', 'x.yaml', '--grace-period=-1'], "--grace-period must be a number of seconds, 0 or more, not '-1'."],
   [['-c', 'x.yaml', '--grace-period', 'soon'], "--grace-period must be a number of seconds, 0 or more, not 'soon'."],
   [['-c', 'x.yaml', 'serve'], "Unexpected argument 'serve'"],
+  [['-c', 'x.yaml', '--tls-key', 'key.pem'], '--tls-key and --tls-cert go together: --tls-cert <file> is missing.'],
+  [['-c', 'x.yaml', '--tls-cert', 'cert.pem'], '--tls-key and --tls-cert go together: --tls-key <file> is missing.'],
+  [['-c', 'x.yaml', '--tls-key', '', '--tls-cert', 'cert.pem'], '--tls-key and --tls-cert must name files.'],
 ])('%j: a UsageError that says what is wrong', (args, message) => {
   let error: unknown;
   try {

@@ -37,6 +37,6 @@ export async function startCli(
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ cli: RunningProcess; url: string }> {
   const cli = startNode([CLI, '--config', configFile, '--host', '127.0.0.1', '--port', '0', ...extraArgs], env);
-  const [, url] = await cli.waitFor(/^bedrock-passthrough listening on (http:\/\/\S+)$/m);
+  const [, url] = await cli.waitFor(/^bedrock-passthrough listening on (https?:\/\/\S+)$/m);
   return { cli, url: url as string };
 }

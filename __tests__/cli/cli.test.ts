@@ -79,7 +79,7 @@ describe('the command line', () => {
     const result = await runNode([CLI, '--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Usage: bedrock-passthrough --config <file>/);
-    for (const flag of ['--config', '--port', '--host', '--log-level', '--grace-period']) expect(result.stdout).toContain(flag);
+    for (const flag of ['--config', '--port', '--host', '--log-level', '--grace-period', '--tls-key', '--tls-cert']) expect(result.stdout).toContain(flag);
   });
 
   // Every message is checked in arguments.test.ts; here, how the program reports one.

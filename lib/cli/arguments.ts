@@ -10,6 +10,14 @@ export interface ServeOptions {
   readonly logLevel: LogLevel;
   /** Milliseconds in-flight requests get to finish after SIGTERM or SIGINT. */
   readonly gracePeriodMs: number;
+  /** PEM files to serve TLS with (HTTP/2 and HTTP/1.1 by ALPN); cleartext without. */
+  readonly tls?: TlsFiles;
+}
+
+/** Where the TLS private key and certificate chain are, in PEM. */
+export interface TlsFiles {
+  readonly keyPath: string;
+  readonly certPath: string;
 }
 
 /** The outcome of reading the command line: serve, or print the usage. */
@@ -30,8 +38,8 @@ const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'sile
 /** The text `--help` prints. */
 export const USAGE = `Usage: bedrock-passthrough --config <file> [options]
 
-Serves an Amazon Bedrock gateway configured by a LiteLLM-style config.yaml.
-Clients use http://<host>:<port>/bedrock as their Bedrock Runtime endpoint.
+Serves an Amazon Bedrock gateway configured by a LiteLLM-style config.yaml, HTTP/1.1 and HTTP/2 on one port.
+Clients use http://<host>:<port>/bedrock as their Bedrock Runtime endpoint (https:// with --tls-key).
 
 Options:
   -c, --config <file>         Configuration file (YAML). Required.
@@ -39,6 +47,8 @@ Options:
       --host <address>        Address to listen on. Default ${DEFAULT_HOST}.
       --log-level <level>     ${LOG_LEVELS.join(', ')}. Default ${DEFAULT_LOG_LEVEL}. JSON lines on stderr.
       --grace-period <secs>   On SIGTERM or SIGINT, time in-flight requests get to finish. Default ${DEFAULT_GRACE_PERIOD_SECONDS}.
+      --tls-key <file>        Private key (PEM) to serve HTTPS with: HTTP/2 or HTTP/1.1, as the client offers.
+      --tls-cert <file>       Certificate chain (PEM) of that key. Both or neither; default: cleartext.
   -h, --help                  Print this help and exit.
 
 Endpoints:
@@ -65,6 +75,7 @@ export function parseCommandLine(args: readonly string[]): Command {
       host: parseHost(values.host),
       logLevel: parseLogLevel(values['log-level']),
       gracePeriodMs: parseGracePeriod(values['grace-period']) * 1000,
+      ...parseTlsFiles(values['tls-key'], values['tls-cert']),
     },
   };
 }
@@ -81,6 +92,8 @@ function parseArgsOrUsageError(args: readonly string[]) {
         host: { type: 'string' },
         'log-level': { type: 'string' },
         'grace-period': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'tls-cert': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -120,4 +133,13 @@ function parseGracePeriod(value: string | undefined): number {
     throw new UsageError(`--grace-period must be a number of seconds, 0 or more, not '${value}'.`);
   }
   return seconds;
+}
+
+function parseTlsFiles(keyPath: string | undefined, certPath: string | undefined): { tls?: TlsFiles } {
+  if (keyPath === undefined && certPath === undefined) return {};
+  if (keyPath === undefined || certPath === undefined) {
+    throw new UsageError(`--tls-key and --tls-cert go together: ${keyPath === undefined ? '--tls-key' : '--tls-cert'} <file> is missing.`);
+  }
+  if (keyPath.trim() === '' || certPath.trim() === '') throw new UsageError('--tls-key and --tls-cert must name files.');
+  return { tls: { keyPath, certPath } };
 }

@@ -1,6 +1,8 @@
-/** Starts the standalone server: config, handler, HTTP server, graceful stop. */
+/** Starts the standalone server: config, handler, HTTP server (TLS when asked), graceful stop. */
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import { loadConfig } from '../config/load';
 import { createBedrockHandler } from '../handler';
 import { createJsonLogger } from '../logging/default-logger';
@@ -8,8 +10,9 @@ import type { PromClientModule } from '../metrics/registry';
 import type { PrometheusRegistry } from '../metrics/types';
 import type { Logger } from '../types';
 import { requireOptionalPeer } from '../util/optional-peer';
-import type { ServeOptions } from './arguments';
+import type { ServeOptions, TlsFiles } from './arguments';
 import { trackConnections } from './drain';
+import type { TlsCredentials } from './protocols';
 import { createGatewayServer, MOUNT_PATH } from './server';
 import { stopOnSignals } from './signals';
 
@@ -21,11 +24,12 @@ export class StartupError extends Error {
 /**
  * Loads the configuration and listens; from then on, SIGTERM or SIGINT stop the server gracefully and exit.
  * @returns the URL clients use as their Bedrock Runtime endpoint, once listening.
- * @throws ConfigError when the configuration is invalid, StartupError when the address cannot be used.
+ * @throws ConfigError when the configuration is invalid, StartupError when the TLS files or the address cannot be used.
  */
 export async function serve(options: ServeOptions): Promise<string> {
   const logger = createJsonLogger(options.logLevel);
   const config = loadConfig(options.configPath, { warn: (message) => logger.warn({ config: options.configPath }, message) });
+  const tls = options.tls && loadTlsCredentials(options.tls);
   const registry = metricsRegistry(logger);
   const handler = createBedrockHandler({
     ...config,
@@ -36,7 +40,7 @@ export async function serve(options: ServeOptions): Promise<string> {
     tracing: {},
   });
 
-  const server = createGatewayServer(handler, registry);
+  const server = createGatewayServer(handler, registry, tls);
   const drainer = trackConnections(server);
 
   server.listen(options.port, options.host);
@@ -59,7 +63,7 @@ export async function serve(options: ServeOptions): Promise<string> {
   }, logger);
 
   const { address, port } = server.address() as AddressInfo;
-  const endpoint = `http://${urlHost(address)}:${port}${MOUNT_PATH}`;
+  const endpoint = `${tls ? 'https' : 'http'}://${urlHost(address)}:${port}${MOUNT_PATH}`;
   logger.info({ endpoint, deployments: handler.deployments.length }, 'listening');
   return endpoint;
 }
@@ -74,6 +78,27 @@ function metricsRegistry(logger: Logger): PrometheusRegistry | undefined {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   return registry;
+}
+
+/**
+ * Reads the TLS key and certificate, and checks that they make a usable pair before anything starts.
+ * @throws StartupError naming the file that cannot be read, or what is wrong with the pair.
+ */
+function loadTlsCredentials(files: TlsFiles): TlsCredentials {
+  const read = (flag: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new StartupError(`cannot read ${flag} ${path}: ${(error as Error).message}`);
+    }
+  };
+  const credentials = { key: read('--tls-key', files.keyPath), cert: read('--tls-cert', files.certPath) };
+  try {
+    createSecureContext(credentials);
+  } catch (error) {
+    throw new StartupError(`cannot serve TLS with --tls-key ${files.keyPath} and --tls-cert ${files.certPath}: ${(error as Error).message}`);
+  }
+  return credentials;
 }
 
 /** IPv6 addresses go in brackets in a URL. */

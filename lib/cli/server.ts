@@ -1,22 +1,22 @@
 /**
- * The standalone server's request dispatch on `node:http`: two health paths, the gateway below its mount path,
- * and Bedrock's 404 for everything else. Kept to a few string comparisons so the gateway's own cost stays the cost.
+ * The standalone server's request dispatch: two health paths, the gateway below its mount path, and Bedrock's 404 for
+ * everything else, over HTTP/1.1 and HTTP/2 alike. Kept to a few string comparisons so the gateway's own cost stays
+ * the cost.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { writeBedrockError } from '../aws/bedrock-errors';
 import type { BedrockHandler } from '../handler';
 import { serveMetrics } from '../metrics/endpoint';
 import type { PrometheusRegistry } from '../metrics/types';
 import type { Deployment } from '../types';
+import { createDualProtocolServer, type DualProtocolServer, type TlsCredentials } from './protocols';
 
-/** Where the gateway is served; clients use `http://host:port/bedrock` as their endpoint. */
+/** Where the gateway is served; clients use `http://host:port/bedrock` (`https://` with TLS) as their endpoint. */
 export const MOUNT_PATH = '/bedrock';
 /** Liveness: the process is up and serving HTTP. */
 const LIVENESS_PATH = '/health';
 /** Readiness: the deployments loaded. (While draining, new connections are refused, which is what probes see.) */
 const READINESS_PATH = `${MOUNT_PATH}/health`;
-
-const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 /** What the readiness report shows of a deployment: where it goes, never how it authenticates. */
 interface DeploymentSummary {
@@ -30,24 +30,22 @@ interface DeploymentSummary {
 /** Prometheus' scrape path, when a registry is given. */
 const METRICS_PATH = '/metrics';
 
-/** Creates (does not start) the HTTP server that serves `handler` at {@link MOUNT_PATH}, and `registry` at `/metrics`. */
-export function createGatewayServer(handler: BedrockHandler, registry?: PrometheusRegistry): Server {
+/**
+ * Creates (does not start) the server that serves `handler` at {@link MOUNT_PATH}, and `registry` at `/metrics`: over
+ * HTTP/1.1 and cleartext HTTP/2 on one port, or over TLS (HTTP/2 and HTTP/1.1 by ALPN) when given `tls`.
+ */
+export function createGatewayServer(handler: BedrockHandler, registry?: PrometheusRegistry, tls?: TlsCredentials): DualProtocolServer {
   // Computed once: the deployments do not change while the process runs.
   const deployments = handler.deployments.map(summarize);
 
-  const server = createServer((req, res) => {
+  return createDualProtocolServer((req, res) => {
     const path = pathOf(req);
     if (isRead(req) && path === LIVENESS_PATH) return sendJson(res, 200, { status: 'ok' });
     if (isRead(req) && path === READINESS_PATH) return sendJson(res, 200, { status: 'ok', deployments });
     if (registry && isRead(req) && path === METRICS_PATH) return serveMetrics(registry, req, res);
     if (path === MOUNT_PATH || path.startsWith(`${MOUNT_PATH}/`)) return handler(req, res);
     writeBedrockError(res, 404, 'UnknownOperationException', `Nothing is served at ${path}; Bedrock Runtime is at ${MOUNT_PATH}.`);
-  });
-  // Longer than the 60 s idle timeout of AWS's load balancers: otherwise they reuse a connection Node just closed
-  // and answer 502. (Node's default is 5 s.)
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
-  return server;
+  }, tls);
 }
 
 /** The five public fields, picked one by one so that nothing added to {@link Deployment} later leaks by default. */

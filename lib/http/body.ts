@@ -2,6 +2,7 @@
  * The request body as the client sent it, whether or not the host app ran a body parser first.
  */
 import type { IncomingMessage } from 'node:http';
+import { constants as http2Constants, type Http2ServerRequest } from 'node:http2';
 import { GatewayError } from '../errors';
 
 /** The client went away before its body arrived: there is no one left to answer. */
@@ -16,14 +17,25 @@ interface ParsedRequest extends IncomingMessage {
   _body?: boolean;
 }
 
-function tooLarge(maxBytes: number): GatewayError {
-  return new GatewayError(
-    'ValidationException',
-    `The request body exceeds this gateway's limit of ${maxBytes} bytes.`,
-    413,
-    // The rest of the upload is not read: the connection cannot be reused.
-    { connection: 'close' },
-  );
+/**
+ * Stops taking a body over the limit, and returns the 413 to answer with. The client must stop sending the rest: on
+ * HTTP/1.x the connection closes after the answer (half an upload makes it unusable); on HTTP/2, where a `connection`
+ * header is not allowed, only this stream is reset once the answer is out (RFC 9113 §8.1), and what arrives until
+ * then is dropped.
+ */
+function refuseBody(req: IncomingMessage, maxBytes: number): GatewayError {
+  const message = `The request body exceeds this gateway's limit of ${maxBytes} bytes.`;
+  if (req.httpVersionMajor < 2) {
+    req.pause();
+    return new GatewayError('ValidationException', message, 413, { connection: 'close' });
+  }
+  // Dropped, not paused: a stream holding unread data is never closed, and holds its session's memory.
+  req.resume();
+  // A turn after the answer is written, as Node resets a stream whose body was never read: the client then has the
+  // whole answer before the reset (Node's own client may hang otherwise).
+  const { stream } = req as unknown as Http2ServerRequest;
+  stream.once('finish', () => setImmediate(() => stream.close(http2Constants.NGHTTP2_NO_ERROR)));
+  return new GatewayError('ValidationException', message, 413);
 }
 
 /**
@@ -43,10 +55,10 @@ function bodyFromParser(req: ParsedRequest): Buffer | undefined {
 export function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const fromParser = bodyFromParser(req as ParsedRequest);
   if (fromParser) {
-    return fromParser.length > maxBytes ? Promise.reject(tooLarge(maxBytes)) : Promise.resolve(fromParser);
+    return fromParser.length > maxBytes ? Promise.reject(refuseBody(req, maxBytes)) : Promise.resolve(fromParser);
   }
   const declared = Number(req.headers['content-length']);
-  if (declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  if (declared > maxBytes) return Promise.reject(refuseBody(req, maxBytes));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -54,8 +66,7 @@ export function readRequestBody(req: IncomingMessage, maxBytes: number): Promise
       size += chunk.length;
       if (size > maxBytes) {
         cleanup();
-        req.pause();
-        reject(tooLarge(maxBytes));
+        reject(refuseBody(req, maxBytes));
         return;
       }
       chunks.push(chunk);
