@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import { authorize, createConfigKeyAuthenticator } from './auth/config-keys';
 import { createBalancer } from './balancer';
@@ -52,6 +53,8 @@ const DEFAULT_COOLDOWN_S = 30;
 /** The core handler, plus what a server built on it needs. */
 export interface BedrockHandler {
   (req: IncomingMessage, res: ServerResponse): void;
+  /** The same, on `node:http2`'s compatibility API. */
+  (req: Http2ServerRequest, res: Http2ServerResponse): void;
   /** The deployments it routes to, without credentials (for health and readiness reports). */
   readonly deployments: readonly Deployment[];
   /** Spend and tokens so far, by day, key and model group (this instance, in memory). */
@@ -197,7 +200,8 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
   async function handle(req: IncomingMessage, res: ServerResponse, state: RequestState): Promise<void> {
     const clientGone = new AbortController();
     res.once('close', () => {
-      if (!res.writableFinished) {
+      // Not writableFinished: HTTP/2's compatibility API reports a stream the client reset as finished.
+      if (!res.writableEnded) {
         state.outcome = 'client-aborted';
         clientGone.abort(new ClientGoneError('the client went away'));
       }
@@ -344,7 +348,9 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
       .finally(() => finish(state, res));
   };
 
-  return Object.assign(handler, {
+  // HTTP/2's compatibility objects offer all the handler uses of node:http's (it reads headersDistinct as optional).
+  const onEitherProtocol = handler as ((req: IncomingMessage, res: ServerResponse) => void) & ((req: Http2ServerRequest, res: Http2ServerResponse) => void);
+  return Object.assign(onEitherProtocol, {
     deployments,
     spend,
     close: async () => {

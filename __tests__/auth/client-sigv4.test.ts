@@ -32,6 +32,8 @@ interface ClientRequest {
   readonly region?: string;
   readonly signedAt?: number;
   readonly credentials?: SigningKey;
+  /** Over HTTP/2 the SDK sends, and signs, the host as `:authority`. */
+  readonly http2?: boolean;
 }
 
 /** Signs as the AWS JS SDK does: the path encoded once more, every header but the unsignable ones, the body hash. */
@@ -45,7 +47,7 @@ async function signAsSdk(request: ClientRequest): Promise<Record<string, string>
     uriEscapePath: true,
   });
   const signed = await signer.sign(
-    { method: request.method, protocol: 'http:', hostname: 'gateway.internal:8080', path: request.path, query: request.query ?? {}, headers: { host: 'gateway.internal:8080', ...request.headers }, body: request.body },
+    { method: request.method, protocol: 'http:', hostname: 'gateway.internal:8080', path: request.path, query: request.query ?? {}, headers: { [request.http2 ? ':authority' : 'host']: 'gateway.internal:8080', ...request.headers }, body: request.body },
     { signingDate: new Date(request.signedAt ?? NOW) },
   );
   return signed.headers;
@@ -133,9 +135,17 @@ describe('client SigV4 verification', () => {
     await expect(verifier()(received(request, headers, { headersDistinct: distinct }))).resolves.toEqual(KEY.principal);
   });
 
-  it('takes the host from :authority over HTTP/2', async () => {
+  it('accepts the host signed as :authority, as the SDK signs over HTTP/2, and refuses another authority', async () => {
+    const request = { ...CONVERSE, http2: true };
+    const headers = await signAsSdk(request);
+    expect(lowerCased(headers)['authorization']).toContain('SignedHeaders=:authority;');
+    await expect(verifier()(received(request, headers))).resolves.toEqual(KEY.principal);
+    expect(await refusal(verifier()(received(request, { ...lowerCased(headers), ':authority': 'evil.example' })))).toMatchObject({ type: 'InvalidSignatureException' });
+  });
+
+  it('takes a signed host from :authority when the request came over HTTP/2 through a proxy', async () => {
     const headers = await signAsSdk(CONVERSE);
-    const { host, ...rest } = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+    const { host, ...rest } = lowerCased(headers);
     await expect(verifier()(received(CONVERSE, { ...rest, ':authority': host as string }))).resolves.toEqual(KEY.principal);
   });
 

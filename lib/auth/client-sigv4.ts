@@ -74,7 +74,9 @@ export function createSigV4Verifier(keys: readonly SigningKey[], store: Store, n
     }
     const amzDate = singleValue(request.headers['x-amz-date']);
     const signedAt = parseAmzDate(amzDate);
-    if (!amzDate || !signedAt || !parsed.signedHeaders.includes('host') || !parsed.signedHeaders.includes('x-amz-date')) {
+    // Over HTTP/2, the AWS SDK signs the host as `:authority`, the header that carries it there.
+    const signsHost = parsed.signedHeaders.includes('host') || parsed.signedHeaders.includes(':authority');
+    if (!amzDate || !signedAt || !signsHost || !parsed.signedHeaders.includes('x-amz-date')) {
       throw new GatewayError('IncompleteSignatureException', "Authorization header requires existence of a signed 'X-Amz-Date' and 'Host' header.");
     }
     if (parsed.scopeDate !== amzDate.slice(0, 8)) {
@@ -108,7 +110,8 @@ export function createSigV4Verifier(keys: readonly SigningKey[], store: Store, n
 function signedHeaderValues(request: SignedRequest, parsed: ParsedAuthorization): Map<string, string> {
   const values = new Map<string, string>();
   for (const name of parsed.signedHeaders) {
-    // HTTP/2 carries the host as `:authority`; the client signed it as `host`.
+    // A client that signed `host` but whose request came over HTTP/2 (through a proxy that changed protocols) sent
+    // the same value as `:authority`.
     const lines = request.headersDistinct?.[name] ?? asLines(name === 'host' ? (request.headers.host ?? request.headers[':authority']) : request.headers[name]);
     if (lines === undefined) throw new GatewayError('InvalidSignatureException', SIGNATURE_MISMATCH_MESSAGE);
     values.set(name, lines.map(canonicalHeaderValue).join(','));

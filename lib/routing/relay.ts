@@ -82,7 +82,8 @@ export function relayStream(res: ServerResponse, answer: StreamAnswer, headers: 
     };
     const onError = (error: unknown) => fail('StreamFailed', String((error as Error)?.message ?? error));
     const onClose = () => {
-      if (res.writableFinished || finished) return;
+      // writableEnded, not writableFinished: HTTP/2's compatibility API reports a reset stream as finished.
+      if (res.writableEnded || finished) return;
       answer.abort(CLIENT_GONE);
       finish('client-aborted');
     };

@@ -5,7 +5,7 @@
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Agent } from 'undici';
-import { GatewayError, sendGatewayError } from '../errors';
+import { cutResponse, GatewayError, sendGatewayError } from '../errors';
 import { ClientGoneError } from '../http/body';
 import { passedResponseHeaders } from '../http/headers';
 import type { DeploymentTarget, ModelCatalog, ModelGroup } from '../models';
@@ -368,7 +368,7 @@ function leastRecentlyFailed(deployments: readonly DeploymentTarget[], cooldowns
 /** Sends a stored upstream answer as it was, with the gateway's headers added. */
 function replay(res: ServerResponse, answer: StoredAnswer, extra: OutgoingHttpHeaders): void {
   if (res.headersSent) {
-    res.destroy();
+    cutResponse(res);
     return;
   }
   res.writeHead(answer.status, { ...passedResponseHeaders(answer.headers), ...extra, 'content-length': answer.body.length });
