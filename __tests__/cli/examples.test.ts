@@ -46,7 +46,13 @@ afterAll(async () => {
 it('examples/config.yaml loads, without a warning, given the variables it names', () => {
   const warnings: string[] = [];
   const config = loadConfig('examples/config.yaml', {
-    env: { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'example-secret', LITELLM_MASTER_KEY: 'sk-1234' },
+    env: {
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'example-secret',
+      LITELLM_MASTER_KEY: 'sk-1234',
+      TEAM_DATA_KEY: 'sk-team-data',
+      TEAM_DATA_SECRET: 'team-data-secret',
+    },
     warn: (message) => warnings.push(message),
   });
   expect(warnings).toEqual([]);
@@ -56,6 +62,7 @@ it('examples/config.yaml loads, without a warning, given the variables it names'
     ['nova', 'us-east-1'],
   ]);
   expect(config.general_settings?.master_key).toBe('sk-1234');
+  expect(config.keys?.[0]).toMatchObject({ name: 'team-data', key: 'sk-team-data', secret_access_key: 'team-data-secret' });
 });
 
 it('examples/express-app.mjs: the host app\'s routes and Bedrock at /bedrock', async () => {
