@@ -76,7 +76,7 @@ except ClientError as error:
     print("wrong secret:", error.response["Error"]["Code"], error.response["ResponseMetadata"]["HTTPStatusCode"])
 `;
 
-(hasBoto3 ? describe : describe.skip)('boto3 signing with SigV4 through the CLI', () => {
+(hasBoto3 ? describe : describe.skip)('boto3 through the CLI', () => {
   let emulator: BedrockEmulator;
   let directory: ReturnType<typeof temporaryDirectory>;
   let url: string;
@@ -101,6 +101,7 @@ keys:
 `;
     ({ url } = await startCli(directory.write('config.yaml', config), [], { TEAM_DATA_SECRET: SIGNING_KEY.secret }));
   });
+  beforeEach(() => emulator.reset());
   afterAll(async () => {
     await stopAllProcesses();
     await emulator.close();
@@ -124,23 +125,6 @@ keys:
     expect(emulator.requests[3]?.url).toBe('/guardrail/gr-0123456789/version/DRAFT/apply');
     expect(emulator.requests[4]?.url).toBe('/knowledgebases/KB00000001/retrieve');
   });
-});
-
-(hasBoto3 ? describe : describe.skip)('boto3 through the CLI', () => {
-  let emulator: BedrockEmulator;
-  let directory: ReturnType<typeof temporaryDirectory>;
-  let url: string;
-
-  beforeAll(async () => {
-    emulator = await startBedrockEmulator({ region: 'us-east-1' });
-    directory = temporaryDirectory();
-    ({ url } = await startCli(directory.write('config.yaml', configYaml(emulator))));
-  });
-  afterAll(async () => {
-    await stopAllProcesses();
-    await emulator.close();
-    directory.remove();
-  });
 
   it.each(['claude', 'anthropic.claude-3-5-sonnet-20240620-v1:0'])('converse and converse_stream with modelId=%s', async (model) => {
     const python = startProcess('python3', ['-c', SCRIPT, url, model], ISOLATED_FROM_AWS);
@@ -154,6 +138,5 @@ keys:
       ['converse', 'anthropic.claude-3-5-sonnet-20240620-v1:0'],
       ['converse-stream', 'anthropic.claude-3-5-sonnet-20240620-v1:0'],
     ]);
-    emulator.reset();
   });
 });

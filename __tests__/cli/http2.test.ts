@@ -19,7 +19,7 @@ import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { startBedrockEmulator, type BedrockEmulator } from '../../lib/testing';
-import { ANTHROPIC_BODY, MESSAGES } from '../support/bedrock-requests';
+import { ANTHROPIC_BODY, anthropicEventTypes, MESSAGES } from '../support/bedrock-requests';
 import { defaultSdkClient, http2Request, until } from '../support/http2';
 import { MASTER_KEY, configYaml, startCli as startCliOn } from './cli-server';
 import { CLI, ROOT, runNode, stopAllProcesses, temporaryDirectory, type RunningProcess } from './processes';
@@ -124,10 +124,7 @@ describe('cleartext: HTTP/2 (prior knowledge) and HTTP/1.1 on one port', () => {
     const response = await defaultSdkClient(url, MASTER_KEY).send(
       new InvokeModelWithResponseStreamCommand({ modelId: 'claude', body: ANTHROPIC_BODY }),
     );
-    const types: unknown[] = [];
-    for await (const part of response.body ?? []) {
-      types.push((JSON.parse(Buffer.from(part.chunk?.bytes ?? []).toString()) as { type: unknown }).type);
-    }
+    const types = await anthropicEventTypes(response.body);
     expect(types[0]).toBe('message_start');
     expect(types.at(-1)).toBe('message_stop');
   });

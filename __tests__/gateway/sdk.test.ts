@@ -16,7 +16,7 @@ import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { EventStreamDecoder } from '../../lib/aws/eventstream';
 import { startBedrockEmulator, type BedrockEmulator } from '../../lib/testing';
 import { MASTER_KEY, deploymentOn, post, sdkClient, startGateway, type RunningGateway } from '../support/gateway';
-import { ANTHROPIC_BODY, CLAUDE_ID, MESSAGES } from '../support/bedrock-requests';
+import { ANTHROPIC_BODY, anthropicEventTypes, CLAUDE_ID, MESSAGES } from '../support/bedrock-requests';
 
 const PROFILE_ARN = 'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6';
 
@@ -60,10 +60,7 @@ describe('the AWS SDK through the gateway', () => {
     const response = await sdkClient(gateway).send(
       new InvokeModelWithResponseStreamCommand({ modelId: 'claude', body: ANTHROPIC_BODY }),
     );
-    const types: unknown[] = [];
-    for await (const part of response.body ?? []) {
-      types.push((JSON.parse(Buffer.from(part.chunk?.bytes ?? []).toString()) as { type: unknown }).type);
-    }
+    const types = await anthropicEventTypes(response.body);
     expect(types[0]).toBe('message_start');
     expect(types.at(-1)).toBe('message_stop');
   });

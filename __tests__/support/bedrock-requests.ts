@@ -11,3 +11,10 @@ export const ANTHROPIC_BODY = JSON.stringify({
 
 /** Converse messages. */
 export const MESSAGES = [{ role: 'user' as const, content: [{ text: 'Say hello' }] }];
+
+/** The Anthropic event types of an InvokeModelWithResponseStream answer, in order (`message_start` ... `message_stop`). */
+export async function anthropicEventTypes(body: AsyncIterable<{ chunk?: { bytes?: Uint8Array } | undefined }> | undefined): Promise<unknown[]> {
+  const types: unknown[] = [];
+  for await (const part of body ?? []) types.push((JSON.parse(Buffer.from(part.chunk?.bytes ?? []).toString()) as { type: unknown }).type);
+  return types;
+}

@@ -6,6 +6,7 @@
 import {
   AccessDeniedException,
   BedrockRuntimeClient,
+  type BedrockRuntimeClientConfig,
   ConflictException,
   GetAsyncInvokeCommand,
   InvokeGuardrailChecksCommand,
@@ -17,7 +18,7 @@ import {
   paginateListAsyncInvokes,
   type StartAsyncInvokeCommandInput,
 } from '@aws-sdk/client-bedrock-runtime';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { runtimeClientOn } from '../support/emulator-clients';
 import { EMULATOR_API_KEY, EMULATOR_CREDENTIALS, startBedrockEmulator, type BedrockEmulator } from '../../lib/testing';
 
 const NOVA_REEL = 'amazon.nova-reel-v1:1';
@@ -44,15 +45,8 @@ beforeEach(() => {
   emulator.reset();
 });
 
-function client(overrides: Partial<ConstructorParameters<typeof BedrockRuntimeClient>[0]> = {}): BedrockRuntimeClient {
-  return new BedrockRuntimeClient({
-    region: 'us-east-1',
-    endpoint: emulator.url,
-    credentials: EMULATOR_CREDENTIALS,
-    requestHandler: new NodeHttpHandler(),
-    maxAttempts: 1,
-    ...overrides,
-  });
+function client(overrides: Partial<BedrockRuntimeClientConfig> = {}): BedrockRuntimeClient {
+  return runtimeClientOn(emulator, overrides);
 }
 
 const bearerClient = () =>

@@ -1,14 +1,14 @@
 /** The emulator's authentication checks, scripted faults, validation and request records. */
 import {
   AccessDeniedException,
-  BedrockRuntimeClient,
+  type BedrockRuntimeClientConfig,
   ConverseCommand,
   ConverseStreamCommand,
   InvokeModelCommand,
   ThrottlingException,
   ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { runtimeClientOn } from '../support/emulator-clients';
 import { signRequest, type AwsCredentials } from '../../lib/aws/sigv4';
 import { EMULATOR_API_KEY, EMULATOR_CREDENTIALS, startBedrockEmulator, type BedrockEmulator } from '../../lib/testing';
 
@@ -23,15 +23,8 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 beforeEach(() => emulator.reset());
 
-function client(overrides: Partial<ConstructorParameters<typeof BedrockRuntimeClient>[0]> = {}, target = emulator) {
-  return new BedrockRuntimeClient({
-    region: target.region,
-    endpoint: target.url,
-    credentials: EMULATOR_CREDENTIALS,
-    requestHandler: new NodeHttpHandler(),
-    maxAttempts: 1,
-    ...overrides,
-  });
+function client(overrides: Partial<BedrockRuntimeClientConfig> = {}, target = emulator) {
+  return runtimeClientOn(target, overrides);
 }
 
 function converse(c = client()) {

@@ -22,11 +22,11 @@ import {
   type ConverseStreamOutput,
 } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { runtimeClientOn } from '../support/emulator-clients';
 import {
   CONVERSE_STREAM_EXCEPTION_TYPES,
   EMULATOR_API_KEY,
   INVOKE_STREAM_EXCEPTION_TYPES,
-  EMULATOR_CREDENTIALS,
   startBedrockEmulator,
   type BedrockEmulator,
   type BedrockErrorType,
@@ -44,13 +44,7 @@ afterAll(() => emulator.close());
 beforeEach(() => emulator.reset());
 
 function sigv4Client(): BedrockRuntimeClient {
-  return new BedrockRuntimeClient({
-    region: 'us-east-1',
-    endpoint: emulator.url,
-    credentials: EMULATOR_CREDENTIALS,
-    requestHandler: new NodeHttpHandler(),
-    maxAttempts: 1,
-  });
+  return runtimeClientOn(emulator, { region: 'us-east-1' });
 }
 
 function bearerClient(token = EMULATOR_API_KEY): BedrockRuntimeClient {

@@ -70,21 +70,7 @@ export const BEDROCK_AGENT_RUNTIME_ERROR_STATUS: { readonly [Type in BedrockErro
   ModelNotReadyException: 424,
 };
 
-/** The exceptions of an InvokeAgent event stream (the Bedrock Agent Runtime `ResponseStream` union). */
-export const INVOKE_AGENT_STREAM_EXCEPTION_TYPES = [
-  'internalServerException',
-  'validationException',
-  'resourceNotFoundException',
-  'serviceQuotaExceededException',
-  'throttlingException',
-  'accessDeniedException',
-  'conflictException',
-  'dependencyFailedException',
-  'badGatewayException',
-  'modelNotReadyException',
-] as const;
-
-/** The exceptions of a RetrieveAndGenerateStream event stream (`RetrieveAndGenerateStreamResponseOutput`): InvokeAgent's but `modelNotReadyException`. */
+/** The exceptions of a RetrieveAndGenerateStream event stream (`RetrieveAndGenerateStreamResponseOutput`). */
 export const RETRIEVE_AND_GENERATE_STREAM_EXCEPTION_TYPES = [
   'internalServerException',
   'validationException',
@@ -96,6 +82,9 @@ export const RETRIEVE_AND_GENERATE_STREAM_EXCEPTION_TYPES = [
   'dependencyFailedException',
   'badGatewayException',
 ] as const;
+
+/** The exceptions of an InvokeAgent event stream (the Bedrock Agent Runtime `ResponseStream` union): RetrieveAndGenerateStream's and `modelNotReadyException`. */
+export const INVOKE_AGENT_STREAM_EXCEPTION_TYPES = [...RETRIEVE_AND_GENERATE_STREAM_EXCEPTION_TYPES, 'modelNotReadyException'] as const;
 
 /** The `:exception-type` of an exception frame in a Bedrock Agent Runtime event stream. */
 export type AgentRuntimeStreamExceptionType = (typeof INVOKE_AGENT_STREAM_EXCEPTION_TYPES)[number];

@@ -5,6 +5,7 @@
  */
 import { EmulatedError, missingMember, validationError } from './emulated-error';
 import { asArray, asObject, type JsonObject } from './json-values';
+import { MODEL_OPERATIONS } from '../operations';
 import type { EmulatedOperation } from './operations';
 
 /**
@@ -48,14 +49,7 @@ function retrieveAndGenerateMembers(): readonly string[] {
 const BODILESS: ReadonlySet<EmulatedOperation> = new Set(['list-async-invokes', 'get-async-invoke']);
 
 /** Operations that run a model named by an id the `models` option can restrict. */
-const MODEL_ID_OPERATIONS: ReadonlySet<EmulatedOperation> = new Set([
-  'invoke',
-  'invoke-with-response-stream',
-  'converse',
-  'converse-stream',
-  'count-tokens',
-  'start-async-invoke',
-]);
+const MODEL_ID_OPERATIONS: ReadonlySet<EmulatedOperation> = new Set(MODEL_OPERATIONS);
 
 /** Adds a problem for each required member of `path` that is absent from `value`, worded with AWS's member paths. */
 function findMissing(value: unknown, segments: readonly string[], prefix: string, problems: string[]): void {
