@@ -230,7 +230,10 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
       method,
       path,
       headers: req.headers,
-      headersDistinct: req.headersDistinct,
+      // A getter: node:http builds headersDistinct on first read, which only a SigV4 check needs.
+      get headersDistinct() {
+        return req.headersDistinct;
+      },
       // Express strips its mount path from req.url; a SigV4 signature covers the path as the client sent it.
       target: (req as { originalUrl?: string }).originalUrl ?? target,
       operation: route.operation,
