@@ -3,11 +3,16 @@
  * the gateway knows (client keys, AWS secrets, API keys) never reach the host's logger.
  */
 import type { Logger } from '../types';
+import { SILENT_LOGGER } from './default-logger';
 
 const REDACTED = '[redacted]';
 /** Short values would match by accident, and are not secrets anyway. */
 const MIN_SECRET_LENGTH = 8;
 
+/**
+ * `value` with every secret replaced, copying only what changes: a log line without secrets (nearly all of them) is
+ * passed on as it is, without a copy.
+ */
 function redact(value: unknown, secrets: readonly string[], depth: number): unknown {
   if (typeof value === 'string') {
     let text = value;
@@ -15,16 +20,26 @@ function redact(value: unknown, secrets: readonly string[], depth: number): unkn
     return text;
   }
   if (depth > 4 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => redact(item, secrets, depth + 1));
-  const copy: Record<string, unknown> = {};
-  for (const [name, item] of Object.entries(value)) copy[name] = redact(item, secrets, depth + 1);
-  return copy;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item: unknown, index) => {
+      const clean = redact(item, secrets, depth + 1);
+      if (clean !== item) (copy ??= [...value])[index] = clean;
+    });
+    return copy ?? value;
+  }
+  let copy: Record<string, unknown> | undefined;
+  for (const [name, item] of Object.entries(value)) {
+    const clean = redact(item, secrets, depth + 1);
+    if (clean !== item) (copy ??= { ...value })[name] = clean;
+  }
+  return copy ?? value;
 }
 
 /** Wraps `logger` so that no field or message carries one of `secrets`. */
 export function redactingLogger(logger: Logger, secrets: readonly (string | undefined)[]): Logger {
   const known = [...new Set(secrets.filter((secret): secret is string => typeof secret === 'string' && secret.length >= MIN_SECRET_LENGTH))];
-  if (known.length === 0) return logger;
+  if (known.length === 0 || logger === SILENT_LOGGER) return logger;
   const wrap = (log: Logger['info']) => (fields: object, message?: string) =>
     log(redact(fields, known, 0) as object, message === undefined ? undefined : (redact(message, known, 0) as string));
   return {
