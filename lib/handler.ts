@@ -59,7 +59,7 @@ export interface BedrockHandler {
   readonly deployments: readonly Deployment[];
   /** Spend and tokens so far, by day, key and model group (this instance, in memory). */
   readonly spend: SpendTable;
-  /** Closes the upstream connection pool; in-flight requests finish first. */
+  /** Writes the spend table's last counts and closes the upstream connection pool; in-flight requests finish first. */
   close(): Promise<void>;
 }
 
@@ -145,7 +145,7 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
     typeof auth === 'function' ? { authenticate: auth } : (auth ?? createConfigKeyAuthenticator(config, sharedState, keySource, now));
   const asyncInvokes = new AsyncInvokeDirectory(sharedState, catalog, logger);
   const targets = new TargetResolver(catalog, new ResourceCatalog(config), asyncInvokes);
-  const spend = createSpendTable(sharedState);
+  const spend = createSpendTable(sharedState, logger);
   const limiter = new KeyLimiter(sharedState, now, logger);
   const cooldowns = new Cooldowns(
     sharedState,
@@ -358,6 +358,7 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
     spend,
     close: async () => {
       metrics?.close();
+      await spend.flush();
       await agent.close();
       await ownStore?.close();
     },

@@ -3,6 +3,7 @@
  * a cooldown on one is seen by the other, spend adds up in one table, and Redis dying and coming back stops
  * nothing.
  */
+import { FLUSH_EVERY_MS } from '../../lib/tracking/spend-table';
 import { startBedrockEmulator, type BedrockEmulator } from '../../lib/testing';
 import type { Deployment, PassthroughOptions } from '../../lib/types';
 import { CLAUDE_ID, MESSAGES } from '../support/bedrock-requests';
@@ -106,11 +107,15 @@ describeWithRedis('two instances sharing Redis', () => {
     expect(east.requests).toHaveLength(0);
   });
 
-  it('both instances add to one spend table', async () => {
+  it('both instances add to one spend table, each writing its counts within a second', async () => {
+    await Promise.all([a.passthrough.spend.flush(), b.passthrough.spend.flush()]);
     const before = (await a.passthrough.spend.report()).total.requests;
     await post(a, '/model/claude/converse', CONVERSE);
     await post(b, '/model/claude/converse', CONVERSE);
     await new Promise((resolve) => setTimeout(resolve, 50));
+    // B's report has B's own request at once; A's reaches the store at A's next write.
+    expect((await b.passthrough.spend.report()).total.requests).toBe(before + 1);
+    await new Promise((resolve) => setTimeout(resolve, FLUSH_EVERY_MS + 100));
     expect((await b.passthrough.spend.report()).total.requests).toBe(before + 2);
   });
 

@@ -4,7 +4,8 @@
  * a database; hosts that need durable records pass their own cost tracker.
  */
 import type { Store } from '../state/store';
-import type { CostTracker, UsageRecord } from '../types';
+import { SILENT_LOGGER } from '../logging/default-logger';
+import type { CostTracker, Logger, UsageRecord } from '../types';
 
 /** Totals of a set of requests. */
 export interface SpendTotals {
@@ -38,9 +39,20 @@ export interface SpendReport {
 }
 
 export interface SpendTable extends CostTracker {
-  /** The spend so far (this store's, all instances'), optionally from a day on (`YYYY-MM-DD`, inclusive). */
+  /**
+   * The spend so far (this store's, all instances'), optionally from a day on (`YYYY-MM-DD`, inclusive). This
+   * instance's latest requests are in it; other instances' reach the store within {@link FLUSH_EVERY_MS}.
+   */
   report(options?: { since?: string }): Promise<SpendReport>;
+  /** Writes what this instance counted since its last write to the store (done every second, by `report`, on close). */
+  flush(): Promise<void>;
 }
+
+/**
+ * Requests are counted in this instance's memory and written to the store at most this long after: one write per
+ * cell and field per second instead of several per request, which matters on a busy gateway and more with Redis.
+ */
+export const FLUSH_EVERY_MS = 1000;
 
 const PREFIX = 'spend/';
 /** Rows are kept this long, then expire with their counters. */
@@ -56,34 +68,85 @@ function add(into: SpendTotals, from: SpendTotals): void {
   for (const field of FIELDS) into[field] += from[field];
 }
 
-/** What one record adds to its cell. */
-function amountsOf(usage: UsageRecord): Array<[Field, number]> {
+/** Adds what one record counts to `totals`. */
+function count(totals: SpendTotals, usage: UsageRecord): void {
   const tokens = usage.usage;
-  const amounts: Array<[Field, number]> = [['requests', 1]];
-  if (usage.status >= 400 || usage.outcome === 'upstream-failed') amounts.push(['errors', 1]);
+  totals.requests += 1;
+  if (usage.status >= 400 || usage.outcome === 'upstream-failed') totals.errors += 1;
   if (tokens) {
-    amounts.push(['inputTokens', tokens.inputTokens], ['outputTokens', tokens.outputTokens]);
-    amounts.push(['cacheReadTokens', tokens.cacheReadTokens], ['cacheWriteTokens', tokens.cacheWriteTokens]);
+    totals.inputTokens += tokens.inputTokens;
+    totals.outputTokens += tokens.outputTokens;
+    totals.cacheReadTokens += tokens.cacheReadTokens;
+    totals.cacheWriteTokens += tokens.cacheWriteTokens;
   }
-  if (usage.costUsd !== null) amounts.push(['costUsd', usage.costUsd]);
-  else if (tokens) amounts.push(['unpricedRequests', 1]);
-  return amounts.filter(([, amount]) => amount > 0);
+  if (usage.costUsd !== null) totals.costUsd += usage.costUsd;
+  else if (tokens) totals.unpricedRequests += 1;
 }
 
 /** Key and model names may hold any character: each part of a counter's name is encoded. */
-function cellKey(day: string, keyName: string, modelName: string, field: Field): string {
-  return `${PREFIX}${day}/${encodeURIComponent(keyName)}/${encodeURIComponent(modelName)}/${field}`;
+function cellKey(row: Omit<SpendRow, Field>, field: Field): string {
+  return `${PREFIX}${row.day}/${encodeURIComponent(row.keyName)}/${encodeURIComponent(row.modelName)}/${field}`;
 }
 
-export function createSpendTable(store: Store): SpendTable {
+const DAY_MS = 86_400_000;
+let lastDayNumber = Number.NaN;
+let lastDay = '';
+
+/** `YYYY-MM-DD` (UTC) of a time, formatted once a day. */
+function dayOf(time: Date): string {
+  const dayNumber = Math.floor(time.getTime() / DAY_MS);
+  if (dayNumber !== lastDayNumber) {
+    lastDay = time.toISOString().slice(0, 10);
+    lastDayNumber = dayNumber;
+  }
+  return lastDay;
+}
+
+export function createSpendTable(store: Store, logger: Logger = SILENT_LOGGER): SpendTable {
+  /** Rows counted since the last write, by day, key and model group. */
+  let unwritten = new Map<string, SpendRow>();
+  let timer: NodeJS.Timeout | undefined;
+
+  async function flush(): Promise<void> {
+    clearTimeout(timer);
+    timer = undefined;
+    if (unwritten.size === 0) return;
+    const rows = unwritten;
+    unwritten = new Map();
+    const writes: Array<Promise<number>> = [];
+    for (const row of rows.values()) {
+      for (const field of FIELDS) if (row[field] > 0) writes.push(store.increment(cellKey(row, field), row[field], KEPT_MS));
+    }
+    try {
+      await Promise.all(writes);
+    } catch (error) {
+      // Not retried: some of the writes may have landed, and counting them twice would be worse than missing them.
+      logger.warn({ rows: rows.size, error: String(error) }, 'spend table: could not write the latest counts to the store');
+    }
+  }
+
   return {
-    async record(usage: UsageRecord): Promise<void> {
-      const day = usage.time.toISOString().slice(0, 10);
+    record(usage: UsageRecord): void {
+      const day = dayOf(usage.time);
       const keyName = usage.keyName ?? 'anonymous';
-      await Promise.all(amountsOf(usage).map(([field, amount]) => store.increment(cellKey(day, keyName, usage.modelName, field), amount, KEPT_MS)));
+      const cell = `${day}\n${keyName}\n${usage.modelName}`;
+      let row = unwritten.get(cell);
+      if (!row) {
+        row = { day, keyName, modelName: usage.modelName, ...emptyTotals() };
+        unwritten.set(cell, row);
+      }
+      count(row, usage);
+      if (!timer) {
+        timer = setTimeout(() => void flush(), FLUSH_EVERY_MS);
+        // A pending write never keeps a process alive: close() writes it.
+        timer.unref();
+      }
     },
 
+    flush,
+
     async report(options = {}): Promise<SpendReport> {
+      await flush();
       const cells = new Map<string, SpendRow>();
       for (const [key, value] of await store.entries(PREFIX)) {
         const [day, keyName, modelName, field] = key.slice(PREFIX.length).split('/');
