@@ -7,7 +7,6 @@
  * sign and only those, and the body's hash. A signature is good for five minutes either side of the gateway's
  * clock, and only once: the store remembers every signature it accepted for as long as it could be replayed.
  */
-import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   parseAmzDate,
@@ -17,7 +16,7 @@ import {
   UNKNOWN_ACCESS_KEY_MESSAGE,
   type ParsedAuthorization,
 } from '../aws/sigv4-authorization';
-import { canonicalHeaderValue, signatureOf } from '../aws/sigv4';
+import { canonicalHeaderValue, sha256Hex, signatureOf } from '../aws/sigv4';
 import { GatewayError } from '../errors';
 import type { Store } from '../state/store';
 import { StoreUnavailableError } from '../state/store-unavailable-error';
@@ -124,7 +123,7 @@ function signedHeaderValues(request: SignedRequest, parsed: ParsedAuthorization)
  * is refused, since the gateway forwards that body with its own signature and must know the client signed it.
  */
 async function payloadHash(request: SignedRequest): Promise<string> {
-  const hash = createHash('sha256').update(await request.body()).digest('hex');
+  const hash = sha256Hex(await request.body());
   const declared = singleValue(request.headers['x-amz-content-sha256']);
   if (declared !== undefined && declared !== hash) {
     const reason = declared === 'UNSIGNED-PAYLOAD' ? 'this gateway requires signed payloads' : 'the body does not match x-amz-content-sha256';

@@ -6,7 +6,7 @@
  * character: response times then depend only on a hash the client cannot steer towards a stored key. Configs may
  * hold that hash (`key_sha256`) instead of the key.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { GatewayConfig } from '../config/types';
 import type { NamedResource, ResourceKind } from '../resources';
@@ -23,7 +23,7 @@ const KEY_SOURCE_CACHE_MS = 30_000;
 const KEY_SOURCE_CACHE_SIZE = 10_000;
 
 function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 /** The key a client presented: the configured header, then `Authorization: Bearer`, then `x-api-key`. */
