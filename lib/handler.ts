@@ -92,6 +92,22 @@ function parseJsonObject(body: Buffer): Record<string, unknown> | undefined {
   }
 }
 
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/** Whether the body is `{...}`, blanks around it allowed: the shape of a JSON object, not a proof of one. */
+function looksLikeJsonObject(body: Buffer): boolean {
+  let first = 0;
+  let last = body.length - 1;
+  while (first <= last && isJsonBlank(body[first] as number)) first++;
+  while (last > first && isJsonBlank(body[last] as number)) last--;
+  return last > first && body[first] === OPEN_BRACE && body[last] === CLOSE_BRACE;
+}
+
+function isJsonBlank(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
 function publicView(deployment: DeploymentTarget): Deployment {
   const { id, modelName, modelId, region, endpoint, weight, rpm, tpm } = deployment;
   return { id, modelName, modelId, region, endpoint, weight, rpm, tpm };
@@ -244,8 +260,12 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
 
     const body = await readBody();
     state.body = body;
-    const json = route.jsonBody ? parseJsonObject(body) : undefined;
-    if (route.jsonBody && !json) {
+    // Parsed only when the request names its model or resource in the body; otherwise a glance at its first and last
+    // bytes refuses what is plainly not a JSON object, and Bedrock judges the rest (a 200 KB Converse body is not
+    // parsed for nothing).
+    const namesInBody = route.subject !== undefined && 'member' in route.subject;
+    const json = namesInBody ? parseJsonObject(body) : undefined;
+    if (route.jsonBody && !(namesInBody ? json : looksLikeJsonObject(body))) {
       throw new GatewayError('ValidationException', 'Malformed input request: the body must be a JSON object.');
     }
     const queryAt = target.indexOf('?');

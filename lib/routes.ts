@@ -36,7 +36,7 @@ export interface RouteDefinition {
   readonly signingName: 'bedrock';
   /** The answer is an event stream (`application/vnd.amazon.eventstream`). */
   readonly streams: boolean;
-  /** The body is a JSON object by the service model: the gateway checks it before calling upstream. */
+  /** The body is a JSON object by the service model: the gateway refuses one that plainly is not (`{...}` expected). */
   readonly jsonBody: boolean;
   readonly subject?: Subject | undefined;
   /** Query parameters passed upstream; any other is dropped. */
@@ -100,16 +100,25 @@ export interface RouteMatch {
 /** Why no route matched: no such path at all, or a known path with another method. */
 export type RouteMiss = { readonly kind: 'unknown-path' } | { readonly kind: 'wrong-method'; readonly allowed: string };
 
+/** A segment of a route's pattern: a literal, or the name of a parameter. */
+export type PatternSegment = { readonly literal: string } | { readonly param: string };
+
 interface CompiledRoute {
   readonly route: RouteDefinition;
-  /** Each segment of the pattern: a literal, or the name of a parameter. */
-  readonly segments: ReadonlyArray<{ readonly literal: string } | { readonly param: string }>;
+  /** Each segment of the pattern, the empty one before its leading `/` included. */
+  readonly segments: readonly PatternSegment[];
 }
 
 const COMPILED: readonly CompiledRoute[] = ROUTES.map((route) => ({
   route,
   segments: route.pattern.split('/').map((segment) => (segment.startsWith('{') ? { param: segment.slice(1, -1) } : { literal: segment })),
 }));
+const SEGMENTS_BY_ROUTE = new Map(COMPILED.map((compiled) => [compiled.route, compiled.segments.slice(1)]));
+
+/** The segments of a route's pattern (below the leading `/`), parsed once. */
+export function patternSegments(route: RouteDefinition): readonly PatternSegment[] {
+  return SEGMENTS_BY_ROUTE.get(route) as readonly PatternSegment[];
+}
 
 /** Matches a path (below the mount point, without the query) in one pass over the table. */
 export function matchRoute(method: string, path: string): RouteMatch | RouteMiss {

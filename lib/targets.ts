@@ -6,7 +6,7 @@
 import { GatewayError } from './errors';
 import type { DeploymentTarget, ModelCatalog, ModelGroup } from './models';
 import type { NamedResource, ResourceCatalog } from './resources';
-import type { RouteDefinition, Subject } from './routes';
+import { patternSegments, type RouteDefinition, type Subject } from './routes';
 import type { AsyncInvokeDirectory } from './routing/async-invokes';
 import { decodeComponentLenient } from './util/uri';
 
@@ -142,7 +142,11 @@ function fixedCall(route: RouteDefinition, path: string, query: string | undefin
 
 /** The route's pattern with each parameter: a replacement when given, else the client's value, encoded again. */
 function buildPath(route: RouteDefinition, params: Readonly<Record<string, string>>, replacements: Readonly<Record<string, string>>): string {
-  return route.pattern.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(replacements[name] ?? params[name] ?? ''));
+  let path = '';
+  for (const segment of patternSegments(route)) {
+    path += 'literal' in segment ? `/${segment.literal}` : `/${encodeURIComponent(replacements[segment.param] ?? params[segment.param] ?? '')}`;
+  }
+  return path;
 }
 
 /** The body naming `value` at `path`: the client's bytes when they name it already, else the JSON re-serialised. */

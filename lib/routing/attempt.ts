@@ -45,8 +45,8 @@ export interface StreamAnswer {
   readonly abort: (reason: unknown) => void;
   /** Stops the attempt's timers once the answer is fully relayed. */
   readonly settle: () => void;
-  /** Aborted when the attempt's whole-call timeout passes. */
-  readonly timedOut: AbortSignal;
+  /** Registers what to do if the attempt's whole-call timeout passes during the relay (before the call is aborted). */
+  readonly onTimeout: (listener: () => void) => void;
 }
 
 /** A failed attempt. */
@@ -93,11 +93,14 @@ const TIMEOUT = Symbol('timeout');
 export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
   const { deployment } = request;
   const controller = new AbortController();
-  const timedOut = new AbortController();
+  // A flag and a callback rather than a second AbortController: one fewer signal and listener per request.
+  let timedOut = false;
+  let onTimeout: (() => void) | undefined;
   const onClientGone = () => controller.abort(request.clientGone.reason);
   request.clientGone.addEventListener('abort', onClientGone, { once: true });
   const deadline = setTimeout(() => {
-    timedOut.abort(TIMEOUT);
+    timedOut = true;
+    onTimeout?.();
     controller.abort(TIMEOUT);
   }, request.timeoutMs);
   const settle = () => {
@@ -113,7 +116,7 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
   } catch (error) {
     settle();
     if (request.clientGone.aborted) throw new ClientGoneError('the client went away before Bedrock answered');
-    if (timedOut.signal.aborted) return { kind: 'failure', retryable: true, throttled: false, unsent: false, errorType: 'Timeout', error: timeoutError() };
+    if (timedOut) return { kind: 'failure', retryable: true, throttled: false, unsent: false, errorType: 'Timeout', error: timeoutError() };
     // The gateway's own failure before sending (no credentials): trying elsewhere would not change it.
     if (error instanceof GatewayError) return { kind: 'failure', retryable: false, throttled: false, unsent: true, errorType: error.type, error };
     const failure = upstreamFailure(error, deployment.id);
@@ -143,8 +146,8 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
       const error = new GatewayError('InternalServerException', `Deployment ${deployment.id} answered with more than ${MAX_PLAIN_ANSWER_BYTES} bytes, this gateway's limit.`);
       return { kind: 'failure', retryable: false, throttled: false, unsent: false, errorType: 'AnswerTooLarge', error };
     }
-    const error = timedOut.signal.aborted ? timeoutError() : new GatewayError('ServiceUnavailableException', `Deployment ${deployment.id} broke off its answer.`);
-    return { kind: 'failure', retryable: true, throttled: false, unsent: false, errorType: timedOut.signal.aborted ? 'Timeout' : 'AnswerBroken', error };
+    const error = timedOut ? timeoutError() : new GatewayError('ServiceUnavailableException', `Deployment ${deployment.id} broke off its answer.`);
+    return { kind: 'failure', retryable: true, throttled: false, unsent: false, errorType: timedOut ? 'Timeout' : 'AnswerBroken', error };
   }
 
   // A stream can fail inside a 200: read its first frame before committing anything to the client.
@@ -158,14 +161,14 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
     controller.abort(first.kind);
     settle();
     const reason = first.kind === 'timeout' ? `sent no event within ${(request.streamTimeoutMs ?? 0) / 1000} s` : `ended or broke its stream before the first event (${first.kind})`;
-    const timeout = timedOut.signal.aborted || first.kind === 'timeout';
+    const timeout = timedOut || first.kind === 'timeout';
     return {
       kind: 'failure',
       retryable: true,
       throttled: false,
       unsent: false,
       errorType: timeout ? 'Timeout' : 'StreamFailed',
-      error: timedOut.signal.aborted ? timeoutError() : new GatewayError('ServiceUnavailableException', `Deployment ${deployment.id} ${reason}.`),
+      error: timedOut ? timeoutError() : new GatewayError('ServiceUnavailableException', `Deployment ${deployment.id} ${reason}.`),
     };
   }
   const exceptionType = first.frames[0]?.headers[':exception-type']?.value;
@@ -190,7 +193,9 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
     ready: first.frames,
     abort: (reason: unknown) => controller.abort(reason),
     settle,
-    timedOut: timedOut.signal,
+    onTimeout: (listener) => {
+      onTimeout = listener;
+    },
   };
 }
 
@@ -248,31 +253,46 @@ function readFirstFrames(body: Readable, decoder: EventStreamDecoder, timeoutMs:
   });
 }
 
-/** Reads an answer whole, up to `limit` bytes; says whether it arrived complete, broke off, or ran over. */
-async function readAnswer(
+/**
+ * Reads an answer whole, up to `limit` bytes; says whether it arrived complete, broke off, or ran over (then the rest
+ * is dropped and the upstream call aborted). Events rather than `for await`: no async iterator and promise per chunk.
+ */
+function readAnswer(
   body: Dispatcher.ResponseData['body'],
   status: number,
   headers: IncomingHttpHeaders,
   limit: number,
 ): Promise<{ answer: StoredAnswer; outcome: 'complete' | 'broken' | 'too-large' }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let outcome: 'complete' | 'broken' | 'too-large' = 'complete';
-  try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (outcome: 'complete' | 'broken' | 'too-large') => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      // What arrived is still the best account of a failure; a success that broke off is a failed attempt.
+      resolve({ answer: { status, headers, body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size) }, outcome });
+    };
+    const onData = (chunk: Buffer) => {
       if (size + chunk.length > limit) {
-        outcome = 'too-large';
-        break;
+        done('too-large');
+        body.on('error', ignoreError);
+        body.destroy();
+        return;
       }
       chunks.push(chunk);
       size += chunk.length;
-    }
-  } catch {
-    // What arrived is still the best account of a failure; a success that broke off is a failed attempt.
-    outcome = 'broken';
-  }
-  return { answer: { status, headers, body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size) }, outcome };
+    };
+    const onEnd = () => done('complete');
+    const onError = () => done('broken');
+    if (body.readableEnded) return done('complete');
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+  });
 }
+
+function ignoreError(): void {}
 
 /** `ThrottlingException:http://internal.amazon.com/...` → `ThrottlingException`. */
 export function errorTypeOf(header: string | string[] | undefined): string | undefined {

@@ -43,7 +43,6 @@ export function relayStream(res: ServerResponse, answer: StreamAnswer, headers: 
       body.off('error', onError);
       res.off('drain', onDrain);
       res.off('close', onClose);
-      answer.timedOut.removeEventListener('abort', onTimeout);
       answer.settle();
       resolve({ outcome, errorType });
     };
@@ -95,7 +94,8 @@ export function relayStream(res: ServerResponse, answer: StreamAnswer, headers: 
     body.on('error', onError);
     res.on('drain', onDrain);
     res.on('close', onClose);
-    answer.timedOut.addEventListener('abort', onTimeout, { once: true });
+    // No unregistering: finishing settles the attempt, which clears its deadline.
+    answer.onTimeout(onTimeout);
     if (answer.ready.length > 0) forward(answer.ready);
     // A short stream may have ended while its first frame was being read: its 'end' has been and gone.
     if (body.readableEnded) return onEnd();
