@@ -215,6 +215,18 @@ describe('failures after the first frame reached the client', () => {
     });
   });
 
+  it('a stream still running when the whole call’s timeout passes ends the same way, and is recorded as a timeout', async () => {
+    const options = gatewayOptions({ router_settings: { timeout: 0.3 } });
+    await withGateway(options, async (gateway) => {
+      regions.east.inject({ chunkDelayMs: 100 });
+      const frames = await framesOf(gateway);
+      expect(frames.length).toBeGreaterThan(1);
+      expect(frames.at(-1)?.headers[':exception-type']?.value).toBe('internalServerException');
+      expect(JSON.parse(Buffer.from(frames.at(-1)?.body ?? []).toString()).message).toContain('the call took longer than its timeout');
+      expect(await lastRecord(options.records)).toMatchObject({ outcome: 'upstream-failed', errorType: 'StreamTimeout' });
+    });
+  });
+
   it('the AWS SDK raises it as InternalServerException', async () => {
     await withGateway(gatewayOptions(), async (gateway) => {
       regions.east.inject({ cutConnection: { afterFrames: 2, midFrame: true } });
