@@ -55,8 +55,9 @@ export function relayStream(res: ServerResponse, answer: StreamAnswer, headers: 
     };
     const armGapTimer = () => {
       if (options.streamTimeoutMs === undefined) return;
-      clearTimeout(gapTimer);
-      gapTimer = setTimeout(() => fail('StreamTimeout', `no event for ${options.streamTimeoutMs! / 1000} s`), options.streamTimeoutMs);
+      // One timer per stream, pushed back at every frame: refresh() re-arms it without a new Timeout object.
+      if (gapTimer) gapTimer.refresh();
+      else gapTimer = setTimeout(() => fail('StreamTimeout', `no event for ${options.streamTimeoutMs! / 1000} s`), options.streamTimeoutMs);
     };
     const forward = (frames: readonly EventStreamFrame[], chunk?: Buffer): boolean => {
       for (const frame of frames) options.onFrame(frame);
