@@ -11,9 +11,11 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { benchBalancers } from './balancer.mjs';
 import { benchEventStream } from './eventstream.mjs';
+import { benchLatency } from './latency/index.mjs';
 import { PLANS } from './measure.mjs';
 import { benchRouting } from './routing.mjs';
 import { benchSigv4 } from './sigv4.mjs';
+import { printTable } from './table.mjs';
 
 // Measure in a child with --expose-gc, so the heap can be collected between time slices (see measure.mjs).
 if (typeof globalThis.gc !== 'function') {
@@ -22,6 +24,8 @@ if (typeof globalThis.gc !== 'function') {
 }
 
 const quick = process.argv.includes('--quick');
+// Also records a CPU profile of the gateway's CLI under load, after the measurements, and prints where its time went.
+const profileGateway = process.argv.includes('--profile-gateway');
 const plan = quick ? PLANS.quick : PLANS.full;
 const streamBytes = quick ? 1_000_000 : 4_000_000;
 
@@ -49,6 +53,7 @@ console.log(`node ${machine.node} | ${machine.cpu} | ${machine.cores} cores | ${
 console.log(`plan: ${plan.rounds} interleaved rounds of ${plan.sliceMs} ms per contender after ${plan.warmupMs} ms warm-up\n`);
 
 console.error('sigv4 ...');
+/** @type {any[]} Rows of every kind: each scenario brings its own fields (see table.mjs). */
 const results = [...(await benchSigv4({ plan }))];
 console.error('eventstream ...');
 results.push(...(await benchEventStream({ plan, streamBytes })));
@@ -56,36 +61,16 @@ console.error('balancer ...');
 results.push(...(await benchBalancers({ plan })));
 console.error('routing ...');
 results.push(...(await benchRouting({ requests: quick ? 100 : 600, concurrency: 8 })));
+const latency = await benchLatency({ quick, profileGateway });
+results.push(...latency.rows);
 const durationSeconds = Math.round((performance.now() - started) / 100) / 10;
 
-/** @param {number} value @param {string} unit */
-function rate(value, unit) {
-  return unit === 'MB/s' ? `${value.toFixed(1)} MB/s` : `${Math.round(value).toLocaleString('en-US')}/s`;
-}
-const header = ['scenario', 'ours', 'reference', 'ratio', 'target', 'result', 'round ratios'];
-/**
- * A row of the table. Rows of ours-versus-reference rates are formatted here; scenarios measured otherwise (the
- * routing run, per-pick times) bring their own texts.
- * @param {any} result
- */
-const line = (result) => [
-  result.scenario,
-  result.oursText ?? rate(result.ours, result.unit),
-  result.referenceText ?? rate(result.reference, result.unit),
-  result.ratioText ?? `${result.ratio.toFixed(2)}x`,
-  result.targetText ?? (result.target === undefined ? '-' : `>= ${result.target}x`),
-  result.verdict,
-  result.roundRatioMin === undefined ? '-' : `${result.roundRatioMin.toFixed(2)}-${result.roundRatioMax.toFixed(2)}x`,
-];
-const lines = results.map(line);
-const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => (line[i] ?? '').length)));
-const format = (/** @type {string[]} */ cells) =>
-  cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
-console.log(format(header));
-console.log(widths.map((width) => '-'.repeat(width)).join('  '));
-for (const line of lines) console.log(format(line));
+printTable(results);
 console.log(`\nreferences: sigv4 = @smithy/signature-v4 sign(new HttpRequest(...)) with the named SHA-256;`);
 console.log(`            eventstream = @smithy/core getChunkedStream + EventStreamCodec.decode`);
+console.log(`            latency = the same requests sent straight to the mock upstream ("direct") and through bare proxies`);
+console.log(`            on node:http ("node proxy") and in an Express 5 app ("Express proxy"); "added" = minus direct, same round`);
+if (latency.notes.length > 0) console.log(`\n${latency.notes.join('\n')}`);
 
 const resultsDirectory = new URL('./results/', import.meta.url);
 mkdirSync(resultsDirectory, { recursive: true });
@@ -97,7 +82,8 @@ const report = {
   machine,
   commit: git('rev-parse', 'HEAD'),
   workingTreeDirty: git('status', '--porcelain') ? true : false,
-  plan: { ...plan, eventStreamBytes: streamBytes },
+  plan: { ...plan, eventStreamBytes: streamBytes, latency: latency.plan },
+  notes: latency.notes,
   results,
 };
 writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
