@@ -4,6 +4,7 @@
  * groups, and answers with the best it got.
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { Agent } from 'undici';
 import { cutResponse, GatewayError, sendGatewayError } from '../errors';
 import { ClientGoneError } from '../http/body';
@@ -107,7 +108,8 @@ export class Router {
   async route(request: RoutedRequest): Promise<RouteResult> {
     const { settings } = this.parts;
     const attempts: AttemptRecord[] = [];
-    const startedAt = this.parts.now();
+    // Durations on the monotonic sub-millisecond clock; the gateway's clock (`now`) only dates things.
+    const startedAt = performance.now();
     const waiting: Waiting = { ms: 0 };
     this.parts.shared?.refreshIfStale();
     let lastFailure: Failure | undefined;
@@ -180,7 +182,8 @@ export class Router {
   ): Promise<{ kind: 'done'; result: RouteResult } | { kind: 'failed'; failure: Failure }> {
     const { stats, settings, now } = this.parts;
     const streaming = request.route.streams;
-    const attemptStarted = now();
+    const attemptStarted = performance.now();
+    const attemptStartedAt = now();
     stats.started(deployment.id);
     this.parts.shared?.started(deployment.id);
     let result: PlainAnswer | StreamAnswer | Failure;
@@ -197,10 +200,10 @@ export class Router {
       });
     } catch (error) {
       stats.finished(deployment.id);
-      waiting.ms += now() - attemptStarted;
+      waiting.ms += performance.now() - attemptStarted;
       throw error;
     }
-    const headAt = now();
+    const headAt = performance.now();
     waiting.ms += headAt - attemptStarted;
 
     if (result.kind === 'failure') {
@@ -214,7 +217,7 @@ export class Router {
         region: deployment.region,
         status,
         errorType: result.errorType,
-        startedAt: attemptStarted,
+        startedAt: attemptStartedAt,
         latencyMs,
         durationMs: latencyMs,
         outcome: 'failed',
@@ -236,7 +239,7 @@ export class Router {
       modelId: deployment.modelId,
       region: deployment.region,
       status: result.status,
-      startedAt: attemptStarted,
+      startedAt: attemptStartedAt,
       latencyMs: headAt - attemptStarted,
       durationMs: headAt - attemptStarted,
       outcome: 'served',
@@ -256,15 +259,15 @@ export class Router {
       const usage = extractor.result().usage;
       costUsd = usage ? this.parts.accounting.costOf(deployment, usage) : null;
       if (costUsd !== null) headers[COST_HEADER] = formatCost(costUsd);
-      headers[OVERHEAD_HEADER] = formatMs(now() - startedAt - waiting.ms);
+      headers[OVERHEAD_HEADER] = formatMs(performance.now() - startedAt - waiting.ms);
       headers['content-length'] = result.body.length;
       request.res.writeHead(result.status, headers);
       request.res.end(result.body);
       stats.observeLatency(deployment.id, false, headAt - attemptStarted);
     } else {
       stats.observeLatency(deployment.id, true, headAt - attemptStarted);
-      headers[OVERHEAD_HEADER] = formatMs(now() - startedAt - waiting.ms);
-      const relayStarted = now();
+      headers[OVERHEAD_HEADER] = formatMs(performance.now() - startedAt - waiting.ms);
+      const relayStarted = performance.now();
       const relayed = await relayStream(request.res, result, headers, {
         deploymentId: deployment.id,
         streamTimeoutMs: deployment.streamTimeoutMs ?? settings.streamTimeoutMs,
@@ -272,7 +275,7 @@ export class Router {
       });
       outcome = relayed.outcome;
       streamError = relayed.errorType;
-      const relayMs = now() - relayStarted;
+      const relayMs = performance.now() - relayStarted;
       waiting.ms += relayMs;
       attempts[attempts.length - 1] = { ...served, errorType: streamError, durationMs: served.durationMs + relayMs };
     }
