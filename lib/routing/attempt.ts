@@ -3,8 +3,7 @@
  * giving to the client or whether another attempt should be made. Nothing reaches the client here.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
-import type { Agent, Dispatcher } from 'undici';
+import type { Agent } from 'undici';
 import { EventStreamDecoder, type EventStreamFrame } from '../aws/eventstream';
 import { signRequest } from '../aws/sigv4';
 import { GatewayError } from '../errors';
@@ -12,6 +11,7 @@ import { ClientGoneError } from '../http/body';
 import type { DeploymentTarget } from '../models';
 import type { UpstreamCall } from '../targets';
 import { upstreamFailure } from '../upstream/agent';
+import { UpstreamExchange } from '../upstream/exchange';
 import { isRetryableStatus, isRetryableStreamException, retryAfterMs } from './retry-policy';
 
 /** An upstream answer kept whole, to replay to the client if no later attempt does better. */
@@ -37,12 +37,15 @@ export interface StreamAnswer {
   readonly kind: 'stream';
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
-  readonly body: Dispatcher.ResponseData['body'];
+  /** The exchange, paused after its first frame(s): the relay attaches to it and resumes it. */
+  readonly exchange: UpstreamExchange;
   /** The decoder that has read the first frame(s), and those frames, not yet forwarded. */
   readonly decoder: EventStreamDecoder;
   readonly ready: readonly EventStreamFrame[];
-  /** Aborts the upstream call (client gone, or a timeout during the relay). */
-  readonly abort: (reason: unknown) => void;
+  /** Aborts the upstream call (client gone, or a failure during the relay). */
+  readonly abort: (reason: string) => void;
+  /** Aborted when the client leaves: the upstream call is then aborted too, and its error is not the upstream's fault. */
+  readonly clientGone: AbortSignal;
   /** Stops the attempt's timers once the answer is fully relayed. */
   readonly settle: () => void;
   /** Registers what to do if the attempt's whole-call timeout passes during the relay (before the call is aborted). */
@@ -88,20 +91,19 @@ const MAX_STORED_ANSWER_BYTES = 1024 * 1024;
 /** The largest plain answer the gateway holds (an image generation's base64 images fit many times over). */
 const MAX_PLAIN_ANSWER_BYTES = 64 * 1024 * 1024;
 
-const TIMEOUT = Symbol('timeout');
-
 export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
   const { deployment } = request;
-  const controller = new AbortController();
-  // A flag and a callback rather than a second AbortController: one fewer signal and listener per request.
+  const exchange = new UpstreamExchange();
+  const abort = (reason: string) => exchange.abort(new Error(reason));
+  // A flag and a callback rather than an AbortController: no signal and listener per request.
   let timedOut = false;
   let onTimeout: (() => void) | undefined;
-  const onClientGone = () => controller.abort(request.clientGone.reason);
+  const onClientGone = () => abort('the client went away');
   request.clientGone.addEventListener('abort', onClientGone, { once: true });
   const deadline = setTimeout(() => {
     timedOut = true;
     onTimeout?.();
-    controller.abort(TIMEOUT);
+    abort('the call took longer than its timeout');
   }, request.timeoutMs);
   const settle = () => {
     clearTimeout(deadline);
@@ -110,9 +112,10 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
   const timeoutError = () =>
     new GatewayError('ModelTimeoutException', `Deployment ${deployment.id} did not answer within ${request.timeoutMs / 1000} s.`);
 
-  let response: Dispatcher.ResponseData;
+  let head: Awaited<UpstreamExchange['head']>;
   try {
-    response = await send(request, controller.signal);
+    await send(request, exchange);
+    head = await exchange.head;
   } catch (error) {
     settle();
     if (request.clientGone.aborted) throw new ClientGoneError('the client went away before Bedrock answered');
@@ -123,9 +126,9 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
     return { kind: 'failure', retryable: true, throttled: false, unsent: NOT_CONNECTED.has(errorCode(error)), errorType: errorCode(error), error: failure };
   }
 
-  const { statusCode: status, headers, body } = response;
+  const { status, headers } = head;
   if (status >= 400) {
-    const stored = await readAnswer(body, status, headers, MAX_STORED_ANSWER_BYTES);
+    const stored = await readAnswer(exchange, status, headers, MAX_STORED_ANSWER_BYTES);
     settle();
     return {
       kind: 'failure',
@@ -138,7 +141,7 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
     };
   }
   if (!request.streaming) {
-    const read = await readAnswer(body, status, headers, MAX_PLAIN_ANSWER_BYTES);
+    const read = await readAnswer(exchange, status, headers, MAX_PLAIN_ANSWER_BYTES);
     settle();
     if (request.clientGone.aborted) throw new ClientGoneError('the client went away while Bedrock answered');
     if (read.outcome === 'complete') return { kind: 'plain', status, headers, body: read.answer.body };
@@ -152,13 +155,13 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
 
   // A stream can fail inside a 200: read its first frame before committing anything to the client.
   const decoder = new EventStreamDecoder();
-  const first = await readFirstFrames(body, decoder, request.streamTimeoutMs);
+  const first = await readFirstFrames(exchange, decoder, request.streamTimeoutMs);
   if (request.clientGone.aborted) {
     settle();
     throw new ClientGoneError('the client went away before the first event');
   }
   if (first.kind !== 'frames') {
-    controller.abort(first.kind);
+    abort(`no first event (${first.kind})`);
     settle();
     const reason = first.kind === 'timeout' ? `sent no event within ${(request.streamTimeoutMs ?? 0) / 1000} s` : `ended or broke its stream before the first event (${first.kind})`;
     const timeout = timedOut || first.kind === 'timeout';
@@ -173,7 +176,8 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
   }
   const exceptionType = first.frames[0]?.headers[':exception-type']?.value;
   if (typeof exceptionType === 'string' && isRetryableStreamException(exceptionType)) {
-    const rest = await readAnswer(body, status, headers, MAX_STORED_ANSWER_BYTES);
+    exchange.resume();
+    const rest = await readAnswer(exchange, status, headers, MAX_STORED_ANSWER_BYTES);
     settle();
     return {
       kind: 'failure',
@@ -188,10 +192,11 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
     kind: 'stream',
     status,
     headers,
-    body,
+    exchange,
     decoder,
     ready: first.frames,
-    abort: (reason: unknown) => controller.abort(reason),
+    abort,
+    clientGone: request.clientGone,
     settle,
     onTimeout: (listener) => {
       onTimeout = listener;
@@ -199,7 +204,8 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
   };
 }
 
-async function send(request: AttemptRequest, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+/** Signs the request for the deployment and starts the exchange. */
+async function send(request: AttemptRequest, exchange: UpstreamExchange): Promise<void> {
   const { deployment, upstream, forwarded } = request;
   // Rebuilt from the route and the resolved ids, never from the client's alias or path.
   const path = `${deployment.basePath}${upstream.path(deployment)}`;
@@ -215,50 +221,47 @@ async function send(request: AttemptRequest, signal: AbortSignal): Promise<Dispa
     );
     Object.assign(headers, signing);
   }
-  return request.agent.request({
+  exchange.start(request.agent, {
     origin: deployment.origin,
     path: query === undefined ? path : `${path}?${query}`,
     method,
     headers,
     body: method === 'GET' ? undefined : body,
-    signal,
   });
 }
 
 type FirstFrames = { kind: 'frames'; frames: EventStreamFrame[] } | { kind: 'ended' | 'corrupt' | 'timeout' | 'failed' };
 
-/** Reads until at least one whole frame is decoded, then pauses the body for the relay to resume. */
-function readFirstFrames(body: Readable, decoder: EventStreamDecoder, timeoutMs: number | undefined): Promise<FirstFrames> {
+/** Reads until at least one whole frame is decoded, then pauses and detaches from the exchange for the relay. */
+function readFirstFrames(exchange: UpstreamExchange, decoder: EventStreamDecoder, timeoutMs: number | undefined): Promise<FirstFrames> {
   return new Promise((resolve) => {
     const frames: EventStreamFrame[] = [];
     const timer = timeoutMs === undefined ? undefined : setTimeout(() => done({ kind: 'timeout' }), timeoutMs);
-    const onData = (chunk: Buffer) => {
-      frames.push(...decoder.push(chunk));
-      if (frames.length > 0) done({ kind: 'frames', frames });
-      else if (decoder.error) done({ kind: 'corrupt' });
-    };
-    const onEnd = () => done({ kind: 'ended' });
-    const onError = () => done({ kind: 'failed' });
     const done = (result: FirstFrames) => {
       clearTimeout(timer);
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('error', onError);
-      body.pause();
+      exchange.pause();
+      exchange.detach();
       resolve(result);
     };
-    body.on('data', onData);
-    body.on('end', onEnd);
-    body.on('error', onError);
+    exchange.attach({
+      data: (chunk) => {
+        frames.push(...decoder.push(chunk));
+        if (frames.length > 0) done({ kind: 'frames', frames });
+        else if (decoder.error) done({ kind: 'corrupt' });
+        return frames.length === 0;
+      },
+      end: () => done({ kind: 'ended' }),
+      error: () => done({ kind: 'failed' }),
+    });
   });
 }
 
 /**
  * Reads an answer whole, up to `limit` bytes; says whether it arrived complete, broke off, or ran over (then the rest
- * is dropped and the upstream call aborted). Events rather than `for await`: no async iterator and promise per chunk.
+ * is dropped and the upstream call aborted).
  */
 function readAnswer(
-  body: Dispatcher.ResponseData['body'],
+  exchange: UpstreamExchange,
   status: number,
   headers: IncomingHttpHeaders,
   limit: number,
@@ -267,32 +270,26 @@ function readAnswer(
     const chunks: Buffer[] = [];
     let size = 0;
     const done = (outcome: 'complete' | 'broken' | 'too-large') => {
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('error', onError);
+      exchange.detach();
       // What arrived is still the best account of a failure; a success that broke off is a failed attempt.
       resolve({ answer: { status, headers, body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size) }, outcome });
     };
-    const onData = (chunk: Buffer) => {
-      if (size + chunk.length > limit) {
-        done('too-large');
-        body.on('error', ignoreError);
-        body.destroy();
-        return;
-      }
-      chunks.push(chunk);
-      size += chunk.length;
-    };
-    const onEnd = () => done('complete');
-    const onError = () => done('broken');
-    if (body.readableEnded) return done('complete');
-    body.on('data', onData);
-    body.on('end', onEnd);
-    body.on('error', onError);
+    exchange.attach({
+      data: (chunk) => {
+        if (size + chunk.length > limit) {
+          done('too-large');
+          exchange.abort(new Error(`the answer is larger than ${limit} bytes`));
+          return false;
+        }
+        chunks.push(chunk);
+        size += chunk.length;
+        return true;
+      },
+      end: () => done('complete'),
+      error: () => done('broken'),
+    });
   });
 }
-
-function ignoreError(): void {}
 
 /** `ThrottlingException:http://internal.amazon.com/...` → `ThrottlingException`. */
 export function errorTypeOf(header: string | string[] | undefined): string | undefined {

@@ -30,7 +30,7 @@ const CLIENT_GONE = 'client gone';
 
 export function relayStream(res: ServerResponse, answer: StreamAnswer, headers: OutgoingHttpHeaders, options: RelayOptions): Promise<RelayResult> {
   return new Promise((resolve) => {
-    const { body, decoder } = answer;
+    const { exchange, decoder } = answer;
     let gapTimer: NodeJS.Timeout | undefined;
     let finished = false;
 
@@ -38,9 +38,7 @@ export function relayStream(res: ServerResponse, answer: StreamAnswer, headers: 
       if (finished) return;
       finished = true;
       clearTimeout(gapTimer);
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('error', onError);
+      exchange.detach();
       res.off('drain', onDrain);
       res.off('close', onClose);
       answer.settle();
@@ -49,6 +47,8 @@ export function relayStream(res: ServerResponse, answer: StreamAnswer, headers: 
     /** The upstream failed after the client got the head: end as Bedrock ends a failed stream. */
     const fail = (errorType: string, reason: string) => {
       if (finished) return;
+      // Detached first: aborting reports the abort back as an error, which must not fail the relay a second time.
+      exchange.detach();
       answer.abort(reason);
       res.end(encodeExceptionFrame('internalServerException', `The stream from deployment ${options.deploymentId} failed: ${reason}.`));
       finish('upstream-failed', errorType);
@@ -67,40 +67,49 @@ export function relayStream(res: ServerResponse, answer: StreamAnswer, headers: 
       return res.write(Buffer.concat(frames.map((frame) => frame.raw)));
     };
 
-    const onData = (chunk: Buffer) => {
+    const onData = (chunk: Buffer): boolean => {
       const frames = decoder.push(chunk);
       const writable = frames.length === 0 || forward(frames, chunk);
-      if (decoder.error) return fail('CorruptStream', `corrupt event stream (${decoder.error.code})`);
-      if (!writable) body.pause();
+      if (decoder.error) {
+        fail('CorruptStream', `corrupt event stream (${decoder.error.code})`);
+        return false;
+      }
+      // Backpressure: a client that reads slowly pauses the upstream.
+      return writable;
     };
-    const onDrain = () => body.resume();
+    const onDrain = () => exchange.resume();
     const onEnd = () => {
       const truncated = decoder.end();
       if (truncated) return fail('TruncatedStream', 'the stream ended inside a frame');
       res.end();
       finish('completed');
     };
-    const onError = (error: unknown) => fail('StreamFailed', String((error as Error)?.message ?? error));
+    const clientLeft = () => {
+      exchange.detach();
+      answer.abort(CLIENT_GONE);
+      finish('client-aborted');
+    };
+    const onError = (error: unknown) => {
+      // The client leaving aborts the upstream call before the response's 'close' reaches us: not the upstream's fault.
+      if (answer.clientGone.aborted) return clientLeft();
+      fail('StreamFailed', String((error as Error)?.message ?? error));
+    };
     const onClose = () => {
       // writableEnded, not writableFinished: HTTP/2's compatibility API reports a reset stream as finished.
       if (res.writableEnded || finished) return;
-      answer.abort(CLIENT_GONE);
-      finish('client-aborted');
+      clientLeft();
     };
     const onTimeout = () => fail('StreamTimeout', 'the call took longer than its timeout');
 
     res.writeHead(answer.status, headers);
-    body.on('data', onData);
-    body.on('end', onEnd);
-    body.on('error', onError);
     res.on('drain', onDrain);
     res.on('close', onClose);
     // No unregistering: finishing settles the attempt, which clears its deadline.
     answer.onTimeout(onTimeout);
-    if (answer.ready.length > 0) forward(answer.ready);
-    // A short stream may have ended while its first frame was being read: its 'end' has been and gone.
-    if (body.readableEnded) return onEnd();
-    body.resume();
+    const writable = answer.ready.length === 0 || forward(answer.ready);
+    // What arrived after the first frame(s) comes now (the end of a short stream included), then the rest.
+    exchange.attach({ data: onData, end: onEnd, error: onError });
+    if (writable && !finished) exchange.resume();
   });
 }
 
