@@ -213,6 +213,16 @@ describe('label cardinality', () => {
     const byModel = Object.fromEntries(find(samples, `${P}_requests_total`).map((sample) => [sample.labels['model_name'], sample.value]));
     expect(byModel).toEqual({ a: 2, b: 1, [OTHER_LABEL_VALUE]: 2 });
   });
+
+  it('counts right past the label cache bound: 12,000 distinct raw model ids, then the first again', async () => {
+    const registry = new Registry();
+    const metrics = createPrometheusMetrics({ registry, maxLabelValues: 2 });
+    for (let index = 0; index < 12_000; index += 1) metrics.record(usageRecord({ modelName: `raw-${index}`, attempts: [] }));
+    metrics.record(usageRecord({ modelName: 'raw-0', attempts: [] }));
+    const { samples } = await scrape(registry);
+    const byModel = Object.fromEntries(find(samples, `${P}_requests_total`).map((sample) => [sample.labels['model_name'], sample.value]));
+    expect(byModel).toEqual({ 'raw-0': 2, 'raw-1': 1, [OTHER_LABEL_VALUE]: 11_998 });
+  });
 });
 
 describe('two gateways on one registry', () => {

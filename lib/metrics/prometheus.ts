@@ -129,35 +129,76 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Metr
   const errorType = boundedLabelValues(maxValues);
   const keyName = boundedLabelValues(maxValues);
 
+  /** A request's label sets, made once per combination of values (the values are few: bounded, mostly from config). */
+  const requestLabels = new LabelCache((request: MeteredRequest) => {
+    const where = { model_name: modelName(request.modelName), deployment: deployment(request.deploymentId ?? ''), operation: request.operation };
+    const status = String(request.status);
+    const spender: Record<string, string> = perKey
+      ? { model_name: where.model_name, deployment: where.deployment, key_name: keyName(request.keyName ?? '') }
+      : { model_name: where.model_name, deployment: where.deployment };
+    return {
+      request: { ...where, status, outcome: request.outcome },
+      duration: { ...where, status },
+      firstByte: where,
+      overhead: { operation: request.operation },
+      spender,
+      tokens: TOKEN_TYPES.map((type) => ({ ...spender, type })),
+    };
+  });
+  const attemptLabels = new LabelCache((attempt: MeteredRequest['attempts'][number]) => {
+    const labels = { model_name: modelName(attempt.modelName), deployment: deployment(attempt.deploymentId) };
+    return { attempt: labels, failure: attempt.outcome === 'failed' ? { ...labels, error_type: errorType(attempt.errorType ?? '_OTHER') } : undefined };
+  });
+
   return {
     record(request) {
-      const where = { model_name: modelName(request.modelName), deployment: deployment(request.deploymentId ?? ''), operation: request.operation };
-      const status = String(request.status);
-      requests.inc({ ...where, status, outcome: request.outcome });
-      observeMs(duration, { ...where, status }, request.latencyMs);
-      observeMs(firstByte, where, request.timeToFirstByteMs);
-      observeMs(overhead, { operation: request.operation }, request.overheadMs);
-
-      const spender: Record<string, string> = perKey
-        ? { model_name: where.model_name, deployment: where.deployment, key_name: keyName(request.keyName ?? '') }
-        : { model_name: where.model_name, deployment: where.deployment };
+      const labels = requestLabels.get(
+        `${request.modelName}\u0000${request.deploymentId}\u0000${request.operation}\u0000${request.status}\u0000${request.outcome}\u0000${perKey ? request.keyName : ''}`,
+        request,
+      );
+      requests.inc(labels.request);
+      observeMs(duration, labels.duration, request.latencyMs);
+      observeMs(firstByte, labels.firstByte, request.timeToFirstByteMs);
+      observeMs(overhead, labels.overhead, request.overheadMs);
       if (request.usage) {
         const { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens } = request.usage;
         const counts = [inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens];
-        TOKEN_TYPES.forEach((type, index) => incBy(tokens, { ...spender, type }, counts[index]));
+        labels.tokens.forEach((tokenLabels, index) => incBy(tokens, tokenLabels, counts[index]));
       }
-      if (typeof request.costUsd === 'number') incBy(cost, spender, request.costUsd);
+      if (typeof request.costUsd === 'number') incBy(cost, labels.spender, request.costUsd);
 
       for (const attempt of request.attempts) {
-        const labels = { model_name: modelName(attempt.modelName), deployment: deployment(attempt.deploymentId) };
-        attempts.inc(labels);
-        if (attempt.outcome === 'failed') failures.inc({ ...labels, error_type: errorType(attempt.errorType ?? '_OTHER') });
+        const { attempt: where, failure } = attemptLabels.get(`${attempt.modelName}\u0000${attempt.deploymentId}\u0000${attempt.outcome === 'failed' ? attempt.errorType : ''}`, attempt);
+        attempts.inc(where);
+        if (failure) failures.inc(failure);
       }
     },
     close() {
       removeHealth?.();
     },
   };
+}
+
+/**
+ * Label objects by a key made of their raw values: building them (and the bounded-value lookups) once per combination
+ * instead of once per request keeps allocation off the request path. Emptied when it grows past a bound, which only
+ * caller-chosen values (raw model ids, minted keys, upstream error types) can make it do.
+ */
+class LabelCache<Input, Labels> {
+  private static readonly MAX_ENTRIES = 10_000;
+  private readonly entries = new Map<string, Labels>();
+
+  constructor(private readonly make: (input: Input) => Labels) {}
+
+  get(key: string, input: Input): Labels {
+    let labels = this.entries.get(key);
+    if (labels === undefined) {
+      if (this.entries.size >= LabelCache.MAX_ENTRIES) this.entries.clear();
+      labels = this.make(input);
+      this.entries.set(key, labels);
+    }
+    return labels;
+  }
 }
 
 /** Creates (or reuses) metrics on one registry. */
