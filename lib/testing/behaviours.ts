@@ -57,11 +57,27 @@ export interface Behaviour {
   };
   /**
    * Destroy the connection. Streams: after `afterFrames` whole frames (default 0), or in the middle of the next
-   * frame with `midFrame`. Other operations: before anything is sent.
+   * frame with `midFrame`. Other operations: before anything is sent, or with `midBody` after the head and the first
+   * half of the body.
    */
-  readonly cutConnection?: { readonly afterFrames?: number; readonly midFrame?: boolean };
+  readonly cutConnection?: { readonly afterFrames?: number; readonly midFrame?: boolean; readonly midBody?: boolean };
   /** Streams only: after `afterFrames` frames (default 0), send a frame with a bad checksum and end the stream. */
   readonly corruptFrame?: { readonly afterFrames?: number };
+  /**
+   * Streams only: after `afterFrames` frames (default 0), send the first half of the next frame and end the response
+   * cleanly, as a server that miscounts would: a truncated frame, not a reset.
+   */
+  readonly truncateFrame?: { readonly afterFrames?: number };
+  /**
+   * Go silent for `ms` (default: until the caller leaves) with the head already sent. Streams: after `afterFrames`
+   * frames (default 0). Other operations: after the first half of the body.
+   */
+  readonly stall?: { readonly afterFrames?: number; readonly ms?: number };
+  /**
+   * Plain answers only: blanks after the JSON until the body is `padToBytes` long (still valid JSON), written in
+   * 1 MiB pieces as the caller reads them: an answer larger than a proxy's limit, without holding it in memory.
+   */
+  readonly padToBytes?: number;
   /** The model's (or agent's, or knowledge base's generated) answer. Streams send one delta frame per word. */
   readonly replyText?: string;
   /** Token counts to report instead of the estimate (operations that report usage: invoke, converse and their streams). */

@@ -20,6 +20,7 @@ import { estimateInputTokens, replyDeltas, type EmulatedReply } from './model-re
 import { matchOperation, namedResources, STREAMING_OPERATIONS, type EmulatedOperation } from './operations';
 import { verifySignatureWithReference, type SignatureVerdict } from './reference-sigv4';
 import { sleep } from './sleep';
+import { writeBody, type BodyFaults } from './body-writer';
 import { writeFrames, type StreamFaults } from './stream-writer';
 import { validateRequest } from './validation';
 
@@ -113,8 +114,16 @@ export interface RecordedRequest {
   pathParameters?: Readonly<Record<string, string>> | undefined;
   auth?: RecordedAuth | undefined;
   status?: number | undefined;
-  /** The bytes of a successful answer as sent (stream frames included), to prove a proxy passed them unchanged. */
+  /**
+   * The bytes of a successful answer as sent (stream frames included), to prove a proxy passed them unchanged; set
+   * once the answer ends. Padding (`padToBytes`) is left out.
+   */
   responseBody?: Buffer | undefined;
+  /**
+   * Bytes of the answer handed to the connection so far, padding included, counted as they go: a stream whose
+   * reader holds back (backpressure) stops growing here.
+   */
+  bytesWritten: number;
   /** `client-aborted`: the client went away before the answer was complete. `connection-cut`: a fault cut it. */
   outcome: 'pending' | 'completed' | 'client-aborted' | 'connection-cut';
 }
@@ -218,6 +227,7 @@ export async function startBedrockEmulator(options: EmulatorOptions = {}): Promi
       url: req.url ?? '',
       headers: req.headers,
       body: Buffer.alloc(0),
+      bytesWritten: 0,
       outcome: 'pending',
     };
     requests.push(record);
@@ -265,7 +275,7 @@ export async function startBedrockEmulator(options: EmulatorOptions = {}): Promi
     await sleep(behaviour.firstByteDelayMs ?? 0, aborted.signal);
     if (aborted.signal.aborted) return;
     const streaming = STREAMING_OPERATIONS.has(call.operation);
-    if (behaviour.cutConnection && !streaming) {
+    if (behaviour.cutConnection && !behaviour.cutConnection.midBody && !streaming) {
       record.outcome = 'connection-cut';
       res.destroy();
       return;
@@ -342,20 +352,30 @@ function emulatedReply(text: string, behaviour: Behaviour, body: Buffer, started
   };
 }
 
-/** Sends a successful answer, a stream with its faults, and records the bytes sent. */
-async function sendAnswer(res: ServerResponse, record: RecordedRequest, result: Answer, faults: StreamFaults, signal: AbortSignal): Promise<void> {
+/** Sends a successful answer, a body or a stream, with its faults, and records the bytes sent. */
+async function sendAnswer(
+  res: ServerResponse,
+  record: RecordedRequest,
+  result: Answer,
+  faults: StreamFaults & BodyFaults,
+  signal: AbortSignal,
+): Promise<void> {
   const headers = { ...result.headers, 'x-amzn-requestid': record.id };
   record.status = 200;
-  if (result.kind === 'body') {
-    record.responseBody = Buffer.from(result.body, 'utf8');
-    res.writeHead(200, { ...headers, 'content-length': record.responseBody.length });
-    res.end(record.responseBody);
-    return;
-  }
-  res.writeHead(200, headers);
   const sent: Buffer[] = [];
+  const onSent = (bytes: Buffer, padding = false) => {
+    record.bytesWritten += bytes.length;
+    if (!padding) sent.push(bytes);
+  };
   try {
-    if ((await writeFrames(res, result.frames, faults, signal, sent)) === 'connection-cut') record.outcome = 'connection-cut';
+    let ending: 'ended' | 'connection-cut';
+    if (result.kind === 'body') {
+      ending = await writeBody(res, headers, Buffer.from(result.body, 'utf8'), faults, signal, onSent);
+    } else {
+      res.writeHead(200, headers);
+      ending = await writeFrames(res, result.frames, faults, signal, onSent);
+    }
+    if (ending === 'connection-cut') record.outcome = 'connection-cut';
   } finally {
     record.responseBody = Buffer.concat(sent);
   }

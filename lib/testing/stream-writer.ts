@@ -1,6 +1,7 @@
 /**
  * Writes an event stream's frames to the client, with the faults a behaviour asks for: pauses between frames,
- * an exception frame, a cut connection (between frames or inside one) or a frame with a bad checksum.
+ * an exception frame, a cut connection (between frames or inside one), a frame with a bad checksum, a frame cut
+ * short by a clean end, or a stall.
  */
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
@@ -9,23 +10,23 @@ import type { Behaviour } from './behaviours';
 import { sleep } from './sleep';
 
 /** The stream faults of a behaviour, and the pause between frames. */
-export type StreamFaults = Pick<Behaviour, 'streamException' | 'cutConnection' | 'corruptFrame'> & {
+export type StreamFaults = Pick<Behaviour, 'streamException' | 'cutConnection' | 'corruptFrame' | 'truncateFrame' | 'stall'> & {
   readonly chunkDelayMs: number;
 };
 
 /**
  * Writes the frames (or those before the first fault) and ends the response, or cuts the connection when told
- * (`connection-cut`); a client going away ends the writing early too. Every byte written is pushed to `sent`.
+ * (`connection-cut`); a client going away ends the writing early too. Every piece written goes to `sent`.
  */
 export async function writeFrames(
   res: ServerResponse,
   frames: readonly Buffer[],
   faults: StreamFaults,
   signal: AbortSignal,
-  sent: Buffer[],
+  sent: (bytes: Buffer) => void,
 ): Promise<'ended' | 'connection-cut'> {
   const send = (bytes: Buffer) => {
-    sent.push(bytes);
+    sent(bytes);
     return bytes;
   };
   const at = (fault: { afterFrames?: number } | undefined) =>
@@ -33,8 +34,15 @@ export async function writeFrames(
   const exceptionAt = at(faults.streamException);
   const cutAt = at(faults.cutConnection);
   const corruptAt = at(faults.corruptFrame);
+  const truncateAt = at(faults.truncateFrame);
+  const stallAt = at(faults.stall);
   for (let index = 0; index <= frames.length; index++) {
     if (index > 0 && faults.chunkDelayMs > 0 && index < frames.length) await sleep(faults.chunkDelayMs, signal);
+    if (index === stallAt) {
+      // The head goes out first: a stall before the first frame is silence after a 200, not a late answer.
+      res.flushHeaders();
+      await sleep(faults.stall?.ms ?? Number.POSITIVE_INFINITY, signal);
+    }
     if (signal.aborted) return 'ended';
     const frame = frames[index];
     if (index === cutAt) {
@@ -46,6 +54,10 @@ export async function writeFrames(
     if (index === exceptionAt) {
       const { type, message } = faults.streamException ?? { type: 'internalServerException' as const };
       res.end(send(encodeExceptionFrame(type, message ?? `Emulated ${type}`)));
+      return 'ended';
+    }
+    if (index === truncateAt && frame) {
+      res.end(send(frame.subarray(0, frame.length >> 1)));
       return 'ended';
     }
     if (index === corruptAt) {
