@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { benchBalancers } from './balancer.mjs';
 import { benchEventStream } from './eventstream.mjs';
-import { benchLatency } from './latency/index.mjs';
+import { benchLatency, optionValue } from './latency/index.mjs';
 import { PLANS } from './measure.mjs';
 import { benchRouting } from './routing.mjs';
 import { benchSigv4 } from './sigv4.mjs';
@@ -26,6 +26,8 @@ if (typeof globalThis.gc !== 'function') {
 const quick = process.argv.includes('--quick');
 // Also records a CPU profile of the gateway's CLI under load, after the measurements, and prints where its time went.
 const profileGateway = process.argv.includes('--profile-gateway');
+// Another built checkout whose CLI is measured alongside ours (before/after a change): see bench/README.md.
+const against = optionValue('--against');
 const plan = quick ? PLANS.quick : PLANS.full;
 const streamBytes = quick ? 1_000_000 : 4_000_000;
 
@@ -61,7 +63,7 @@ console.error('balancer ...');
 results.push(...(await benchBalancers({ plan })));
 console.error('routing ...');
 results.push(...(await benchRouting({ requests: quick ? 100 : 600, concurrency: 8 })));
-const latency = await benchLatency({ quick, profileGateway });
+const latency = await benchLatency({ quick, profileGateway, against });
 results.push(...latency.rows);
 const durationSeconds = Math.round((performance.now() - started) / 100) / 10;
 

@@ -5,9 +5,11 @@
  * returns rows for run.mjs's table (targets with PASS/MISS). See bench/README.md, "`latency/`".
  *
  * `benchLatency({ quick })` is what run.mjs calls; `node --expose-gc bench/latency/index.mjs [--quick]
- * [--profile-gateway]` runs it alone and prints its own table.
+ * [--profile-gateway] [--against <checkout>]` runs it alone and prints its own table.
  */
-import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { bedrockContender, gatewayContender } from './contenders.mjs';
@@ -47,11 +49,31 @@ export const LATENCY_PLANS = {
 };
 
 /**
+ * Another checkout of the gateway, built (`npm run build` there), whose CLI joins the Converse scenarios as
+ * "gateway CLI @ <commit>": before/after figures for a change, measured in the same run as everything else.
+ * @param {string} directory
+ * @returns {{ cli: string, label: string }}
+ */
+export function earlierBuild(directory) {
+  const cli = join(resolve(directory), 'dist', 'cli.js');
+  if (!existsSync(cli)) throw new Error(`--against ${directory}: no dist/cli.js there (run npm run build in that checkout first)`);
+  let label = directory;
+  try {
+    label = execFileSync('git', ['-C', directory, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    // Not a git checkout: its directory names it.
+  }
+  return { cli, label };
+}
+
+/**
  * Runs every latency scenario.
- * @param {{ quick: boolean, profileGateway?: boolean, log?: (line: string) => void }} options
+ * @param {{ quick: boolean, profileGateway?: boolean, against?: string, log?: (line: string) => void }} options
+ *   `against`: another built checkout whose CLI is measured alongside (see {@link earlierBuild}).
  * @returns {Promise<{ rows: object[], notes: string[], plan: object }>}
  */
-export async function benchLatency({ quick, profileGateway = false, log = (line) => console.error(line) }) {
+export async function benchLatency({ quick, profileGateway = false, against, log = (line) => console.error(line) }) {
+  const earlier = against === undefined ? undefined : earlierBuild(against);
   const plan = quick ? LATENCY_PLANS.quick : LATENCY_PLANS.full;
   /** @type {string[]} */
   const notes = [];
@@ -85,12 +107,13 @@ export async function benchLatency({ quick, profileGateway = false, log = (line)
         startServer('express proxy', 'express-proxy', { upstream: mock.origin }),
         startCliGateway('gateway CLI', config.path),
         startServer('gateway in Express', 'gateway-express', { configPath: config.path }),
+        ...(earlier ? [startCliGateway(`gateway CLI @ ${earlier.label}`, config.path, { cli: earlier.cli })] : []),
       ]),
       startPortkeyIfPresent(mock.origin),
     ]);
     for (const outcome of started) if (outcome.status === 'fulfilled') cleanup.push(outcome.value.close);
     if (!('skipped' in portkey)) cleanup.push(portkey.close);
-    const [nodeProxyServer, expressProxyServer, cliServer, gatewayExpressServer] = /** @type {[ServerProcess, ServerProcess, ServerProcess, ServerProcess]} */ (
+    const [nodeProxyServer, expressProxyServer, cliServer, gatewayExpressServer, earlierServer] = /** @type {[ServerProcess, ServerProcess, ServerProcess, ServerProcess, ServerProcess | undefined]} */ (
       started.map((outcome) => {
         if (outcome.status === 'rejected') throw outcome.reason;
         return outcome.value;
@@ -104,6 +127,7 @@ export async function benchLatency({ quick, profileGateway = false, log = (line)
       cli: gatewayContender('gateway CLI', cliServer),
       gatewayExpress: gatewayContender('gateway in Express', gatewayExpressServer),
       cliFifty: gatewayContender('gateway CLI, 50 deployments', cliServer, GROUPS.fifty),
+      earlierCli: earlierServer && gatewayContender(earlierServer.name, earlierServer),
       portkeys: [],
     };
     if ('skipped' in portkey) {
@@ -119,14 +143,15 @@ export async function benchLatency({ quick, profileGateway = false, log = (line)
         }
       }
     }
-    const ours = [cast.direct, cast.nodeProxy, cast.expressProxy, cast.cli, cast.gatewayExpress, cast.cliFifty];
+    const earlierCli = cast.earlierCli ? [cast.earlierCli] : [];
+    const ours = [cast.direct, cast.nodeProxy, cast.expressProxy, cast.cli, cast.gatewayExpress, cast.cliFifty, ...earlierCli];
     for (const contender of ours) await checkContender(contender, mock, client(contender, 1), ['converse-small', 'converse-large']);
     // A paced stream takes a second: all at once (its signing was checked with Converse, on the same code path).
     await Promise.all(ours.map((contender) => checkAnswer(contender, mock, client(contender, 1), 'stream-paced')));
     done();
 
     const rows = [];
-    const smallBodyContenders = [cast.direct, cast.nodeProxy, cast.expressProxy, cast.cli, cast.gatewayExpress, cast.cliFifty, ...cast.portkeys];
+    const smallBodyContenders = [cast.direct, cast.nodeProxy, cast.expressProxy, cast.cli, cast.gatewayExpress, cast.cliFifty, ...earlierCli, ...cast.portkeys];
     done = stage('converse 1 KB at concurrency 1');
     const small = await measureConverseLatency({ contenders: smallBodyContenders, workload: 'converse-small', ...plan.converse, mock, client });
     rows.push(...latencyRows('converse 1 KB c=1', small, cast, true));
@@ -139,7 +164,7 @@ export async function benchLatency({ quick, profileGateway = false, log = (line)
     done();
 
     done = stage(`converse 1 KB at concurrency ${plan.throughput.concurrency}`);
-    const throughputContenders = [...sameWork, ...cast.portkeys];
+    const throughputContenders = [...sameWork, ...earlierCli, ...cast.portkeys];
     const throughput = await measureConverseThroughput({ contenders: throughputContenders, ...plan.throughput, mock, client });
     rows.push(...throughputRows(`converse 1 KB c=${plan.throughput.concurrency}`, throughput, cast));
     done();
@@ -210,9 +235,19 @@ async function profileCli(cli, ms, concurrency, client) {
   return [`CPU profile of the gateway CLI, ${requests} Converse requests at c=${concurrency}: ${file}`, ...profileLines('gateway CLI', summarizeProfile(file))];
 }
 
+/** The value after `flag` on the command line, if given. @param {string} flag */
+export function optionValue(flag) {
+  const index = process.argv.indexOf(flag);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { printTable } = await import('../table.mjs');
-  const { rows, notes } = await benchLatency({ quick: process.argv.includes('--quick'), profileGateway: process.argv.includes('--profile-gateway') });
+  const { rows, notes } = await benchLatency({
+    quick: process.argv.includes('--quick'),
+    profileGateway: process.argv.includes('--profile-gateway'),
+    against: optionValue('--against'),
+  });
   printTable(rows);
   if (notes.length > 0) console.log(`\n${notes.join('\n')}`);
 }

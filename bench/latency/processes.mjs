@@ -111,12 +111,13 @@ export async function startServer(name, kind, options = {}) {
  * Starts the gateway's CLI as it ships: `node dist/cli.js --config <file> --port 0 --host 127.0.0.1 --log-level silent`,
  * and reads its endpoint from the line it prints when listening.
  * @param {string} name @param {string} configPath
- * @param {{ execArgv?: string[], env?: NodeJS.ProcessEnv }} [options] More node flags; the environment (default: ours).
+ * @param {{ execArgv?: string[], env?: NodeJS.ProcessEnv, cli?: string }} [options] More node flags; the environment
+ *   (default: ours); the CLI script (default: this checkout's `dist/cli.js`; another build's, to compare commits).
  * @returns {Promise<ServerProcess>}
  */
-export async function startCliGateway(name, configPath, { execArgv = [], env } = {}) {
+export async function startCliGateway(name, configPath, { execArgv = [], env, cli = CLI } = {}) {
   const args = ['--config', configPath, '--port', '0', '--host', '127.0.0.1', '--log-level', 'silent', '--grace-period', '1'];
-  const { child, ask, close, exited } = forkProbed(name, CLI, args, { execArgv, env, stdout: 'pipe' });
+  const { child, ask, close, exited } = forkProbed(name, cli, args, { execArgv, env, stdout: 'pipe' });
   const stdout = /** @type {import('node:stream').Readable} */ (child.stdout);
   stdout.setEncoding('utf8');
   const listening = /** @type {Promise<string>} */ (

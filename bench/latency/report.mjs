@@ -85,6 +85,7 @@ function series(results, contender, pick) {
  * @property {import('./contenders.mjs').Contender} cli
  * @property {import('./contenders.mjs').Contender} gatewayExpress
  * @property {import('./contenders.mjs').Contender} cliFifty The CLI, called with the 50-deployment group.
+ * @property {import('./contenders.mjs').Contender | undefined} earlierCli Another build's CLI (`--against`), if any.
  * @property {import('./contenders.mjs').Contender[]} portkeys Portkey's requests that passed the check (none without Portkey).
  */
 
@@ -96,7 +97,7 @@ function series(results, contender, pick) {
  * @param {Cast} cast @param {boolean} targets
  */
 export function latencyRows(label, results, cast, targets) {
-  const { direct, nodeProxy, expressProxy, cli, gatewayExpress, cliFifty, portkeys } = cast;
+  const { direct, nodeProxy, expressProxy, cli, gatewayExpress, cliFifty, earlierCli, portkeys } = cast;
   const added = (/** @type {import('./contenders.mjs').Contender} */ contender, /** @type {'p50' | 'p99'} */ quantile) =>
     pairedDifference(series(results, contender, (round) => round[quantile]), series(results, direct, (round) => round[quantile]));
   const cpuPerRequest = (/** @type {import('./contenders.mjs').Contender} */ contender) => series(results, contender, (round) => round.serverCpuUs);
@@ -114,7 +115,7 @@ export function latencyRows(label, results, cast, targets) {
       { rounds: results.get(direct) },
     ),
   );
-  for (const contender of [nodeProxy, expressProxy, cli, gatewayExpress, cliFifty, ...portkeys]) {
+  for (const contender of [nodeProxy, expressProxy, cli, gatewayExpress, cliFifty, earlierCli, ...portkeys]) {
     if (!contender || !results.has(contender)) continue;
     const p50 = added(contender, 'p50');
     const p99 = added(contender, 'p99');
@@ -148,6 +149,22 @@ export function latencyRows(label, results, cast, targets) {
       { ratio: cliVsNode.ratio, perRound: cliVsNode.perRound },
     ),
   );
+  if (earlierCli && results.has(earlierCli)) {
+    const earlierP50 = added(earlierCli, 'p50');
+    const versus = ratioOf(cliP50.rounds, earlierP50.rounds);
+    rows.push(
+      row(
+        {
+          scenario: `${label}: added p50, ${cli.name} / ${earlierCli.name}`,
+          oursText: duration(cliP50.median),
+          referenceText: duration(earlierP50.median),
+          ratioText: times(versus.ratio),
+          roundsText: versus.roundsText,
+        },
+        { ratio: versus.ratio, perRound: versus.perRound },
+      ),
+    );
+  }
   const expressP50 = added(gatewayExpress, 'p50');
   const expressProxyP50 = added(expressProxy, 'p50');
   const expressVsProxy = ratioOf(expressP50.rounds, expressProxyP50.rounds);
@@ -216,7 +233,7 @@ export function latencyRows(label, results, cast, targets) {
  * @param {Cast} cast
  */
 export function throughputRows(label, results, cast) {
-  const { direct, nodeProxy, expressProxy, cli, gatewayExpress, portkeys } = cast;
+  const { direct, nodeProxy, expressProxy, cli, gatewayExpress, earlierCli, portkeys } = cast;
   const rate = (/** @type {import('./contenders.mjs').Contender} */ contender) => series(results, contender, (round) => round.requestsPerSecond);
   const cpuOf = (/** @type {import('./contenders.mjs').Contender} */ contender, /** @type {'generatorCpuUs' | 'serverCpuUs' | 'mockCpuUs'} */ side) =>
     median(series(results, contender, (round) => round[side]));
@@ -253,6 +270,7 @@ export function throughputRows(label, results, cast) {
     compare(cli, nodeProxy, TARGETS.cliThroughputVsNodeProxy),
     compare(expressProxy, nodeProxy),
     compare(gatewayExpress, expressProxy),
+    ...(earlierCli && results.has(earlierCli) ? [compare(cli, earlierCli)] : []),
     ...portkeys.filter((portkey) => results.has(portkey)).map((portkey) => compare(portkey, nodeProxy)),
   ];
 }
