@@ -7,59 +7,74 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { performance } from 'node:perf_hooks';
-import { authorize, createConfigKeyAuthenticator } from './auth/config-keys';
-import { createBalancer } from './balancer';
-import { createSimpleShuffle } from './balancer/simple-shuffle';
-import { resolveConfig } from './config/load';
-import type { GatewayConfig } from './config/types';
+import { authorize } from './auth/config-keys';
+import { ConfigError } from './config/load';
+import { describeSource, readConfig, type ConfigSource } from './config/source';
+import type { GatewayConfig, RouterSettings } from './config/types';
 import { GatewayError, sendGatewayError } from './errors';
 import { ClientGoneError, readRequestBody } from './http/body';
-import { forwardedRequestHeaders, type ForwardingRules } from './http/headers';
+import { forwardedRequestHeaders } from './http/headers';
 import { SILENT_LOGGER } from './logging/default-logger';
-import { redactingLogger } from './logging/redaction';
-import { ModelCatalog, type DeploymentTarget } from './models';
-import { ResourceCatalog } from './resources';
 import { matchRoute, type RouteDefinition } from './routes';
-import { AsyncInvokeDirectory } from './routing/async-invokes';
-import { decodeParams, namedInPath, TargetResolver } from './targets';
-import { Cooldowns } from './routing/cooldowns';
-import { Router, type RouteResult, type RoutingSettings } from './routing/router';
+import { decodeParams, namedInPath } from './targets';
+import type { RouteResult } from './routing/router';
 import { RouterStats } from './routing/stats';
 import { KeyLimiter, type AdmissionTicket } from './limits/key-limiter';
 import { MemoryStore } from './state/memory-store';
 import { storeFromConfig } from './state/from-config';
-import { SharedDeploymentState } from './routing/shared-state';
-import { createAdminHandler, createRecentErrorLog } from './admin';
-import { createAdminData } from './admin-data';
+import { createRecentErrorLog } from './admin';
+import { buildGeneration, type Generation, type LastingParts } from './reload/generation';
+import { redactedLogging } from './reload/redaction';
+import type { UpstreamPool } from './reload/upstream-pool';
 import { totalTokens } from './usage/extractor';
 import { createPrometheusMetrics } from './metrics/prometheus';
 import { createTracing, type RequestTrace } from './tracing/otel';
 import { createAccounting } from './tracking/accounting';
 import { createSpendTable, type SpendTable } from './tracking/spend-table';
 import { createReporter } from './tracking/reporter';
-import type { Authenticator, Balancer, Deployment, HookRequest, Hooks, Logger, PassthroughOptions, Principal, UsageRecord } from './types';
-import { createUpstreamAgent } from './upstream/agent';
+import type { Authenticator, Deployment, HookRequest, Hooks, Logger, PassthroughOptions, Principal, UsageRecord } from './types';
 
 /** Header on every response: the id of this request in the gateway's logs and records. */
 export const REQUEST_ID_HEADER = 'x-bedrock-passthrough-request-id';
 
-const DEFAULT_MAX_REQUEST_SIZE_MB = 20;
-/** LiteLLM's defaults. */
-const DEFAULT_NUM_RETRIES = 2;
-const DEFAULT_TIMEOUT_S = 600;
-const DEFAULT_ALLOWED_FAILS = 3;
-const DEFAULT_COOLDOWN_S = 30;
+/** What a host passes beside a configuration: its own parts (authenticator, store, logger, hooks...), never reloaded. */
+export type HostOptions = Omit<PassthroughOptions, keyof GatewayConfig>;
+
+/** What a reload put in effect. */
+export interface ReloadSummary {
+  /** Model groups (`model_name`s) and deployments routed to. */
+  readonly modelGroups: number;
+  readonly deployments: number;
+  /** Keys of the config's `keys` list (the master key and a host's key source not counted). */
+  readonly keys: number;
+  /** What the new configuration holds but the gateway does not use, as `loadConfig` warns of it. */
+  readonly warnings: readonly string[];
+}
 
 /** The core handler, plus what a server built on it needs. */
 export interface BedrockHandler {
   (req: IncomingMessage, res: ServerResponse): void;
   /** The same, on `node:http2`'s compatibility API. */
   (req: Http2ServerRequest, res: Http2ServerResponse): void;
-  /** The deployments it routes to, without credentials (for health and readiness reports). */
+  /** The deployments the current configuration routes to, without credentials (for health and readiness reports). */
   readonly deployments: readonly Deployment[];
   /** Spend and tokens so far, by day, key and model group (this instance, in memory). */
   readonly spend: SpendTable;
-  /** Writes the spend table's last counts and closes the upstream connection pool; in-flight requests finish first. */
+  /**
+   * Puts a new configuration in effect without dropping a request: those under way finish on the configuration they
+   * started with, new ones get the new one. Without an argument, reads again the source the gateway was created from
+   * or last reloaded from (a file is read again; `os.environ/` values are resolved again).
+   *
+   * Shared state lives on: the store, spend, key usage counters, async-invoke jobs, and the cooldowns and latencies of
+   * the deployments kept (by id). Each reload logs one line: what it put in effect, or every problem it found.
+   *
+   * @param source - a path to a YAML file, YAML text, or a configuration object (the host's own options stay).
+   * @returns what the new configuration holds, once it serves every new request.
+   * @throws {@link ConfigError} listing every problem when the new configuration is invalid: the current one stays,
+   * untouched.
+   */
+  reload(source?: ConfigSource): Promise<ReloadSummary>;
+  /** Writes the spend table's last counts and closes the upstream connection pools; in-flight requests finish first. */
   close(): Promise<void>;
 }
 
@@ -108,26 +123,15 @@ function isJsonBlank(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
-function publicView(deployment: DeploymentTarget): Deployment {
-  const { id, modelName, modelId, region, endpoint, weight, rpm, tpm } = deployment;
-  return { id, modelName, modelId, region, endpoint, weight, rpm, tpm };
-}
-
-function routingSettings(config: GatewayConfig): RoutingSettings {
-  const router = config.router_settings ?? {};
-  return {
-    numRetries: router.num_retries ?? DEFAULT_NUM_RETRIES,
-    timeoutMs: (router.timeout ?? DEFAULT_TIMEOUT_S) * 1000,
-    streamTimeoutMs: router.stream_timeout === undefined ? undefined : router.stream_timeout * 1000,
-    fallbacks: new Map((router.fallbacks ?? []).flatMap((entry) => Object.entries(entry))),
-  };
-}
-
 /**
  * Creates the gateway's core handler for `node:http`, HTTP/2's compatibility API or any framework that hands
- * over Node's request and response. Validates the config first and throws a `ConfigError` listing every problem.
+ * over Node's request and response: from a configuration with the host's options beside it, or from a config file
+ * (or YAML text) and the host's options. Validates the config first and throws a `ConfigError` listing every problem.
  */
-export function createBedrockHandler(options: PassthroughOptions): BedrockHandler {
+export function createBedrockHandler(options: PassthroughOptions): BedrockHandler;
+export function createBedrockHandler(config: string, options?: HostOptions): BedrockHandler;
+export function createBedrockHandler(first: PassthroughOptions | string, options: HostOptions = {}): BedrockHandler {
+  const { source: initialSource, host } = typeof first === 'string' ? { source: first, host: options } : splitOptions(first);
   const {
     auth,
     keySource,
@@ -142,78 +146,58 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
     logBodies,
     metrics: metricsOptions,
     tracing: tracingOptions,
-    ...rawConfig
-  } = options;
+  } = host;
   const now = clock ?? Date.now;
-  const config: GatewayConfig = resolveConfig(rawConfig, {
-    warn: (message) => (givenLogger ?? SILENT_LOGGER).warn({}, message),
-    externalAuth: auth !== undefined || keySource !== undefined,
+  const externalAuth = auth !== undefined || keySource !== undefined;
+  let source = initialSource;
+  const config: GatewayConfig = readConfig(source, {
+    warn: (message) => (givenLogger ?? SILENT_LOGGER).warn(typeof source === 'string' ? { config: describeSource(source) } : {}, message),
+    externalAuth,
   });
-  const logger = redactingLogger(givenLogger ?? SILENT_LOGGER, configuredSecrets(config));
-  const catalog = new ModelCatalog(config, { credentials });
-  const stats = new RouterStats(now);
-  const agent = createUpstreamAgent();
-  // A store of our own making (Redis from router_settings) is ours to close; a host's is the host's.
+  const logging = redactedLogging(givenLogger);
+  logging.learn(config);
+  const logger = logging.logger;
+  // A store of our own making (Redis from router_settings) is ours to close; a host's is the host's. Made once: a
+  // reload keeps the connection and everything counted in it.
   const ownStore = store ? undefined : storeFromConfig(config.router_settings, logger, now);
   const sharedStore = store ?? ownStore;
   const sharedState = sharedStore ?? new MemoryStore(now);
-  const authenticator: Authenticator =
-    typeof auth === 'function' ? { authenticate: auth } : (auth ?? createConfigKeyAuthenticator(config, sharedState, keySource, now));
-  const asyncInvokes = new AsyncInvokeDirectory(sharedState, catalog, logger);
-  const targets = new TargetResolver(catalog, new ResourceCatalog(config), asyncInvokes);
   const spend = createSpendTable(sharedState, logger);
-  const limiter = new KeyLimiter(sharedState, now, logger);
-  const cooldowns = new Cooldowns(
-    sharedState,
-    {
-      allowedFails: config.router_settings?.allowed_fails ?? DEFAULT_ALLOWED_FAILS,
-      cooldownMs: (config.router_settings?.cooldown_time ?? DEFAULT_COOLDOWN_S) * 1000,
-    },
-    now,
-  );
-  const deploymentIds = catalog.groups.flatMap((group) => group.deployments.map((deployment) => deployment.id));
-  const shared = sharedStore ? new SharedDeploymentState(sharedState, deploymentIds, stats, cooldowns, now, logger) : undefined;
-  const router = new Router({
-    agent,
-    accounting: createAccounting(logger),
-    balancer: typeof balancer === 'function' ? { pick: balancer } : (balancer ?? builtInBalancer(config, stats, logger)),
-    stats,
-    cooldowns,
-    shared,
-    catalog,
-    settings: routingSettings(config),
+  const recentErrors = createRecentErrorLog();
+  const parts: LastingParts = {
     logger,
     now,
-    random: Math.random,
-  });
-  const deployments = catalog.groups.flatMap((group) => group.deployments.map(publicView));
+    auth: typeof auth === 'function' ? { authenticate: auth } : auth,
+    keySource,
+    balancer: typeof balancer === 'function' ? { pick: balancer } : balancer,
+    credentials,
+    state: sharedState,
+    shared: sharedStore !== undefined,
+    stats: new RouterStats(now),
+    limiter: new KeyLimiter(sharedState, now, logger),
+    spend,
+    accounting: createAccounting(logger),
+    recentErrors,
+  };
+  /** The generation new requests are served by: read once per request, replaced whole by a reload. */
+  let current = buildGeneration(config, parts);
+  /** Pools of earlier generations, closing once their last request is over. */
+  const retiringPools = new Set<UpstreamPool>();
+  let closed = false;
   const metrics =
     metricsOptions &&
     createPrometheusMetrics({
       ...metricsOptions,
-      cooldowns: () => deployments.map((deployment) => ({ deploymentId: deployment.id, modelName: deployment.modelName, coolingDown: cooldowns.isCoolingDown(deployment.id) })),
+      cooldowns: () => {
+        const { deployments, cooldowns } = current;
+        return deployments.map((deployment) => ({ deploymentId: deployment.id, modelName: deployment.modelName, coolingDown: cooldowns.isCoolingDown(deployment.id) }));
+      },
     });
   const tracing = tracingOptions ? createTracing(tracingOptions) : undefined;
-  const recentErrors = createRecentErrorLog();
   const report = createReporter({ logger, consumers: [spend, costTracker, metrics, recentErrors], hooks });
-  const masterKey = config.general_settings?.master_key;
-  const admin = masterKey
-    ? createAdminHandler({
-        masterKey,
-        keyHeaderName: config.general_settings?.key_header_name,
-        logger,
-        data: createAdminData({ config, deployments, stats, cooldowns, limiter, spend, recentErrors }),
-      })
-    : undefined;
-  const maxBodyBytes = Math.floor((config.general_settings?.max_request_size_mb ?? DEFAULT_MAX_REQUEST_SIZE_MB) * 1024 * 1024);
-  const keyHeader = config.general_settings?.key_header_name?.toLowerCase();
-  const forwarding: ForwardingRules = {
-    allowed: new Set((config.bedrock_settings?.forward_headers ?? []).map((name) => name.toLowerCase())),
-    keyHeader,
-  };
   const prefix = mountPath?.replace(/\/+$/, '') ?? '';
 
-  async function handle(req: IncomingMessage, res: ServerResponse, state: RequestState): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, state: RequestState, generation: Generation): Promise<void> {
     const clientGone = new AbortController();
     res.once('close', () => {
       // Not writableFinished: HTTP/2's compatibility API reports a stream the client reset as finished.
@@ -241,8 +225,8 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
     const params = decodeParams(match.params);
 
     let bodyRead: Promise<Buffer> | undefined;
-    const readBody = () => (bodyRead ??= readRequestBody(req, maxBodyBytes));
-    const principal = await authenticateRequest(authenticator, {
+    const readBody = () => (bodyRead ??= readRequestBody(req, generation.maxBodyBytes));
+    const principal = await authenticateRequest(generation.authenticator, {
       method,
       path,
       headers: req.headers,
@@ -269,7 +253,7 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
       throw new GatewayError('ValidationException', 'Malformed input request: the body must be a JSON object.');
     }
     const queryAt = target.indexOf('?');
-    const resolved = await targets.resolve({ route, params, body, json, query: queryAt === -1 ? undefined : target.slice(queryAt + 1) });
+    const resolved = await generation.targets.resolve({ route, params, body, json, query: queryAt === -1 ? undefined : target.slice(queryAt + 1) });
     const { group } = resolved;
     state.modelName = group.modelName;
     authorize(principal, { operation: route.operation, modelName: resolved.followsModel ? group.modelName : undefined, resource: resolved.resource }, now());
@@ -285,20 +269,20 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
         body,
       }, logger);
     }
-    state.admission = await limiter.admit(principal, state.requestId);
-    const result = await router.route({
+    state.admission = await parts.limiter.admit(principal, state.requestId);
+    const result = await generation.router.route({
       requestId: state.requestId,
       route,
       group,
       principal,
       upstream: resolved.upstream,
       fallbacks: resolved.followsModel,
-      forwarded: forwardedRequestHeaders(req.headers, forwarding, route.requestHeaders),
+      forwarded: forwardedRequestHeaders(req.headers, generation.forwarding, route.requestHeaders),
       res,
       clientGone: clientGone.signal,
     });
     if (route.operation === 'start-async-invoke' && result.served && result.plainBody && result.status === 200) {
-      await asyncInvokes.remember(result.plainBody, result.served);
+      await generation.asyncInvokes.remember(result.plainBody, result.served);
     }
     state.result = result;
     state.status = result.status;
@@ -343,17 +327,19 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    if (admin) {
+    const generation = current;
+    if (generation.admin) {
       // The admin API makes no usage record: it is not a Bedrock call.
       const path = pathBelowMount(req.url ?? '/', prefix);
       if (path === '/admin' || path.startsWith('/admin/')) {
         res.setHeader(REQUEST_ID_HEADER, randomUUID());
-        return admin(req, res, path.slice('/admin'.length));
+        return generation.admin(req, res, path.slice('/admin'.length));
       }
     }
     const state: RequestState = { requestId: randomUUID(), startedAt: performance.now(), arrivedAt: now(), outcome: 'completed' };
     res.setHeader(REQUEST_ID_HEADER, state.requestId);
-    handle(req, res, state)
+    generation.pool.enter();
+    handle(req, res, state, generation)
       .catch((error: unknown) => {
         if (error instanceof ClientGoneError || state.outcome === 'client-aborted') {
           state.outcome = 'client-aborted';
@@ -368,30 +354,95 @@ export function createBedrockHandler(options: PassthroughOptions): BedrockHandle
         state.errorType = gatewayError.type;
         sendGatewayError(res, gatewayError);
       })
-      .finally(() => finish(state, res));
+      .finally(() => {
+        generation.pool.leave();
+        finish(state, res);
+      });
   };
 
   // HTTP/2's compatibility objects offer all the handler uses of node:http's (it reads headersDistinct as optional).
   const onEitherProtocol = handler as ((req: IncomingMessage, res: ServerResponse) => void) & ((req: Http2ServerRequest, res: Http2ServerResponse) => void);
-  return Object.assign(onEitherProtocol, {
-    deployments,
-    spend,
-    close: async () => {
-      metrics?.close();
-      await spend.flush();
-      await agent.close();
-      await ownStore?.close();
+
+  async function reload(next: ConfigSource = source): Promise<ReloadSummary> {
+    const described = describeSource(next);
+    try {
+      if (closed) throw new Error('The gateway is closed: nothing to reload.');
+      const warnings: string[] = [];
+      const config = readConfig(next, { warn: (message) => warnings.push(message), externalAuth });
+      if (!store && storeSettings(config.router_settings) !== storeSettings(current.config.router_settings)) {
+        warnings.push('router_settings: the redis_* settings changed, but the shared store is kept as it is; restart to use the new ones');
+      }
+      const previous = current;
+      const generation = buildGeneration(config, parts, previous);
+      // From here on nothing can fail: the new generation goes live whole.
+      logging.learn(config);
+      current = generation;
+      source = next;
+      parts.stats.keepOnly(generation.deploymentIds);
+      generation.cooldowns.keepOnly(generation.deploymentIds);
+      if (generation.pool !== previous.pool) retire(previous.pool);
+      const summary: ReloadSummary = {
+        modelGroups: generation.modelGroups,
+        deployments: generation.deployments.length,
+        keys: config.keys?.length ?? 0,
+        warnings,
+      };
+      logger.info({ config: described, ...summary }, 'configuration reloaded');
+      return summary;
+    } catch (error) {
+      const why = error instanceof ConfigError ? { problems: error.problems } : { error: String(error) };
+      logger.error({ config: described, ...why }, 'configuration refused: the current one stays in effect');
+      throw error;
+    }
+  }
+
+  function retire(pool: UpstreamPool): void {
+    retiringPools.add(pool);
+    void pool.retire().then(() => retiringPools.delete(pool));
+  }
+
+  return Object.defineProperties(onEitherProtocol, {
+    deployments: { get: () => current.deployments, enumerable: true },
+    spend: { value: spend, enumerable: true },
+    reload: { value: reload, enumerable: true },
+    close: {
+      enumerable: true,
+      value: async () => {
+        closed = true;
+        metrics?.close();
+        await spend.flush();
+        await Promise.all([current.pool, ...retiringPools].map((pool) => pool.close()));
+        await ownStore?.close();
+      },
     },
-  });
+  }) as BedrockHandler;
 }
 
-/** The strategy `router_settings.routing_strategy` names; one not built in falls back to `simple-shuffle`, loudly. */
-function builtInBalancer(config: GatewayConfig, stats: RouterStats, logger: Logger): Balancer {
-  const strategy = config.router_settings?.routing_strategy;
-  const balancer = createBalancer(strategy, stats);
-  if (balancer) return balancer;
-  logger.warn({ strategy }, `routing_strategy '${strategy}' is not supported; using simple-shuffle`);
-  return createSimpleShuffle();
+/** A configuration object with the host's options beside it, taken apart. */
+function splitOptions(options: PassthroughOptions): { source: GatewayConfig; host: HostOptions } {
+  const {
+    auth,
+    keySource,
+    balancer,
+    costTracker,
+    logger,
+    logBodies,
+    hooks,
+    metrics,
+    tracing,
+    credentials,
+    store,
+    clock,
+    mountPath,
+    ...config
+  } = options;
+  return { source: config, host: { auth, keySource, balancer, costTracker, logger, logBodies, hooks, metrics, tracing, credentials, store, clock, mountPath } };
+}
+
+/** The settings the store was made from, to tell whether a reload asks for another one. */
+function storeSettings(router: RouterSettings | undefined): string {
+  const { redis_url, redis_host, redis_port, redis_password, redis_failure_mode } = router ?? {};
+  return JSON.stringify([redis_url, redis_host, redis_port, redis_password, redis_failure_mode]);
 }
 
 /** The request path without its query, below the handler's mount path (when it is served under one). */
@@ -399,18 +450,6 @@ function pathBelowMount(url: string, prefix: string): string {
   const queryAt = url.indexOf('?');
   const path = queryAt === -1 ? url : url.slice(0, queryAt);
   return prefix && (path === prefix || path.startsWith(`${prefix}/`)) ? path.slice(prefix.length) : path;
-}
-
-/** Every secret the config holds, for redaction from logs. */
-function configuredSecrets(config: GatewayConfig): Array<string | undefined> {
-  const secrets: Array<string | undefined> = [
-    config.general_settings?.master_key,
-    ...(config.keys ?? []).flatMap((key) => [key.key, key.secret_access_key]),
-  ];
-  for (const source of [config.bedrock_settings, ...config.model_list.map((entry) => entry.litellm_params)]) {
-    secrets.push(source?.aws_secret_access_key, source?.aws_session_token, (source as { api_key?: string } | undefined)?.api_key);
-  }
-  return secrets;
 }
 
 const LOGGED_BODY_BYTES = 32 * 1024;

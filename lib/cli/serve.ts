@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createSecureContext } from 'node:tls';
-import { loadConfig } from '../config/load';
 import { createBedrockHandler } from '../handler';
 import { createJsonLogger } from '../logging/default-logger';
 import type { PromClientModule } from '../metrics/registry';
@@ -14,7 +13,7 @@ import type { ServeOptions, TlsFiles } from './arguments';
 import { trackConnections } from './drain';
 import type { TlsCredentials } from './protocols';
 import { createGatewayServer, MOUNT_PATH } from './server';
-import { stopOnSignals } from './signals';
+import { reloadOnHangup, stopOnSignals } from './signals';
 
 /** A failure to start that a person can fix from its message alone (no stack trace helps). */
 export class StartupError extends Error {
@@ -22,17 +21,17 @@ export class StartupError extends Error {
 }
 
 /**
- * Loads the configuration and listens; from then on, SIGTERM or SIGINT stop the server gracefully and exit.
+ * Loads the configuration and listens; from then on, SIGHUP reloads the configuration file, and SIGTERM or SIGINT
+ * stop the server gracefully and exit.
  * @returns the URL clients use as their Bedrock Runtime endpoint, once listening.
  * @throws ConfigError when the configuration is invalid, StartupError when the TLS files or the address cannot be used.
  */
 export async function serve(options: ServeOptions): Promise<string> {
   const logger = createJsonLogger(options.logLevel);
-  const config = loadConfig(options.configPath, { warn: (message) => logger.warn({ config: options.configPath }, message) });
   const tls = options.tls && loadTlsCredentials(options.tls);
   const registry = metricsRegistry(logger);
-  const handler = createBedrockHandler({
-    ...config,
+  // Made from the file's path, so that a reload reads the file again.
+  const handler = createBedrockHandler(options.configPath, {
     logger,
     mountPath: MOUNT_PATH,
     ...(registry ? { metrics: { registry } } : {}),
@@ -61,6 +60,8 @@ export async function serve(options: ServeOptions): Promise<string> {
     await handler.close();
     logger.info({}, 'stopped');
   }, logger);
+  // Only the file is reloaded: the address, port and TLS files are the server's, fixed until a restart.
+  reloadOnHangup(() => handler.reload());
 
   const { address, port } = server.address() as AddressInfo;
   const endpoint = `${tls ? 'https' : 'http'}://${urlHost(address)}:${port}${MOUNT_PATH}`;

@@ -15,7 +15,10 @@ import { createDualProtocolServer, type DualProtocolServer, type TlsCredentials 
 export const MOUNT_PATH = '/bedrock';
 /** Liveness: the process is up and serving HTTP. */
 const LIVENESS_PATH = '/health';
-/** Readiness: the deployments loaded. (While draining, new connections are refused, which is what probes see.) */
+/**
+ * Readiness: the deployments of the configuration in effect. (While draining, new connections are refused, which is
+ * what probes see.)
+ */
 const READINESS_PATH = `${MOUNT_PATH}/health`;
 
 /** What the readiness report shows of a deployment: where it goes, never how it authenticates. */
@@ -35,13 +38,10 @@ const METRICS_PATH = '/metrics';
  * HTTP/1.1 and cleartext HTTP/2 on one port, or over TLS (HTTP/2 and HTTP/1.1 by ALPN) when given `tls`.
  */
 export function createGatewayServer(handler: BedrockHandler, registry?: PrometheusRegistry, tls?: TlsCredentials): DualProtocolServer {
-  // Computed once: the deployments do not change while the process runs.
-  const deployments = handler.deployments.map(summarize);
-
   return createDualProtocolServer((req, res) => {
     const path = pathOf(req);
     if (isRead(req) && path === LIVENESS_PATH) return sendJson(res, 200, { status: 'ok' });
-    if (isRead(req) && path === READINESS_PATH) return sendJson(res, 200, { status: 'ok', deployments });
+    if (isRead(req) && path === READINESS_PATH) return sendJson(res, 200, { status: 'ok', deployments: handler.deployments.map(summarize) });
     if (registry && isRead(req) && path === METRICS_PATH) return serveMetrics(registry, req, res);
     if (path === MOUNT_PATH || path.startsWith(`${MOUNT_PATH}/`)) return handler(req, res);
     writeBedrockError(res, 404, 'UnknownOperationException', `Nothing is served at ${path}; Bedrock Runtime is at ${MOUNT_PATH}.`);

@@ -1,4 +1,4 @@
-/** SIGTERM and SIGINT: the first starts a graceful stop, a second one exits at once. */
+/** SIGTERM and SIGINT: the first starts a graceful stop, a second one exits at once. SIGHUP: reload. */
 import { constants } from 'node:os';
 import type { Logger } from '../types';
 
@@ -25,4 +25,14 @@ export function stopOnSignals(stop: (signal: NodeJS.Signals) => Promise<void>, l
     );
   };
   for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onSignal);
+}
+
+/**
+ * Runs `reload` on every SIGHUP, the signal daemons reload their configuration on. It reports its own outcome (the
+ * gateway logs one line per reload); a refused configuration leaves the process serving the one it has.
+ */
+export function reloadOnHangup(reload: () => Promise<unknown>): void {
+  process.on('SIGHUP', () => {
+    reload().catch(() => undefined);
+  });
 }

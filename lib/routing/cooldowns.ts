@@ -15,14 +15,30 @@ export interface CooldownSettings {
 const MINUTE_MS = 60_000;
 
 export class Cooldowns {
-  private readonly coolingUntilMs = new Map<string, number>();
-  private readonly lastFailure = new Map<string, number>();
+  private readonly coolingUntilMs: Map<string, number>;
+  private readonly lastFailure: Map<string, number>;
 
+  /**
+   * @param carriedOver - the previous configuration's cooldowns, on a reload: both share what they know, by
+   * deployment id, so a deployment kept by the new configuration stays cooling down, and the previous configuration's
+   * requests still in flight count their failures under its own settings.
+   */
   constructor(
     private readonly store: Store,
     private readonly settings: CooldownSettings,
     private readonly now: () => number,
-  ) {}
+    carriedOver?: Cooldowns,
+  ) {
+    this.coolingUntilMs = carriedOver?.coolingUntilMs ?? new Map();
+    this.lastFailure = carriedOver?.lastFailure ?? new Map();
+  }
+
+  /** Forgets every deployment but these (those a reloaded configuration dropped). */
+  keepOnly(deploymentIds: ReadonlySet<string>): void {
+    for (const known of [this.coolingUntilMs, this.lastFailure]) {
+      for (const id of known.keys()) if (!deploymentIds.has(id)) known.delete(id);
+    }
+  }
 
   isCoolingDown(deploymentId: string): boolean {
     const until = this.coolingUntilMs.get(deploymentId);

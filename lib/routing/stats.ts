@@ -34,6 +34,16 @@ export class RouterStats implements DeploymentStats {
     return usage && usage.minute === this.minute() ? usage : NO_USAGE;
   }
 
+  /**
+   * Forgets the latency and usage of every deployment but these (those a reloaded configuration dropped). Requests in
+   * flight stay counted until they finish.
+   */
+  keepOnly(deploymentIds: ReadonlySet<string>): void {
+    for (const known of [this.plainLatency, this.streamLatency, this.usage]) {
+      for (const id of known.keys()) if (!deploymentIds.has(id)) known.delete(id);
+    }
+  }
+
   /** A request is being sent: it counts towards the minute's requests and the deployment's in-flight ones. */
   started(deploymentId: string): void {
     this.active.set(deploymentId, this.inFlight(deploymentId) + 1);
