@@ -44,14 +44,17 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** Starts a plain Express 5 host app with the gateway mounted at `mount`; `before` adds the host's own middleware. */
+/**
+ * Starts a plain Express 5 host app with the gateway mounted at `mount`; `before` adds the host's own middleware.
+ * `options` may be a config file's path (the gateway then reloads from it).
+ */
 export async function startGateway(
-  options: PassthroughOptions,
+  options: PassthroughOptions | string,
   { mount = '/bedrock', before }: { mount?: string; before?: (app: Express) => void } = {},
 ): Promise<RunningGateway> {
   const app = express();
   before?.(app);
-  const passthrough = createBedrockPassthrough(options);
+  const passthrough = typeof options === 'string' ? createBedrockPassthrough(options) : createBedrockPassthrough(options);
   app.use(mount, passthrough);
   const server: Server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -71,7 +74,7 @@ export async function startGateway(
 
 /** Runs `run` against a gateway started for it, and stops the gateway whatever happens. */
 export async function withGateway(
-  options: PassthroughOptions,
+  options: PassthroughOptions | string,
   run: (gateway: RunningGateway) => Promise<void>,
   setup: Parameters<typeof startGateway>[1] = {},
 ): Promise<void> {
