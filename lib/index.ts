@@ -25,7 +25,8 @@ export type { TokenUsage } from './usage/types';
 export { MemoryStore } from './state/memory-store';
 export { createRedisStore, StoreUnavailableError } from './state/redis-store';
 export type { RedisStore, RedisStoreOptions, RedisFailureMode } from './state/redis-store';
-export type { BedrockHandler } from './handler';
+export type { BedrockHandler, HostOptions, ReloadSummary } from './handler';
+export type { ConfigSource } from './config/source';
 export { ConfigError, loadConfig, resolveConfig } from './config/load';
 export type { Environment, LoadConfigOptions } from './config/load';
 export type {
