@@ -4,9 +4,10 @@
  * they started with, an invalid one is refused whole with every problem, and what was counted lives on.
  */
 import { ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
+import { dump } from 'js-yaml';
 import { ConfigError } from '../../lib/config/load';
 import type { GatewayConfig } from '../../lib/config/types';
-import { EMULATOR_CREDENTIALS, startBedrockEmulator, type BedrockEmulator } from '../../lib/testing';
+import { startBedrockEmulator, type BedrockEmulator } from '../../lib/testing';
 import { MESSAGES, CLAUDE_ID } from '../support/bedrock-requests';
 import { MASTER_KEY, deploymentOn, post, sdkClient, withGateway, type RunningGateway } from '../support/gateway';
 import { recordingLogger } from '../state/recording-logger';
@@ -175,23 +176,12 @@ describe('reload(config)', () => {
 describe('reload() of a gateway made from its source', () => {
   it('reads the file again, and refuses a YAML syntax error with its place while the last good file keeps serving', async () => {
     const directory = temporaryDirectory();
-    const yamlOf = (emulator: BedrockEmulator, model: string) => `model_list:
-  - model_name: claude
-    litellm_params:
-      model: bedrock/${model}
-      aws_region_name: ${emulator.region}
-      aws_bedrock_runtime_endpoint: ${emulator.url}
-      aws_access_key_id: ${EMULATOR_CREDENTIALS.accessKeyId}
-      aws_secret_access_key: ${EMULATOR_CREDENTIALS.secretAccessKey}
-general_settings:
-  master_key: ${MASTER_KEY}
-`;
-    const file = directory.write('config.yaml', yamlOf(east, CLAUDE_ID));
+    const file = directory.write('config.yaml', dump(eastConfig()));
     try {
       await withGateway(file, async (gateway) => {
         expect(await askClaude(gateway)).toBe('Answered in the east.');
 
-        directory.write('config.yaml', yamlOf(west, HAIKU_ID));
+        directory.write('config.yaml', dump(westConfig()));
         expect(await gateway.passthrough.reload()).toMatchObject({ modelGroups: 1, deployments: 1 });
         expect(await askClaude(gateway)).toBe('Answered in the west.');
 

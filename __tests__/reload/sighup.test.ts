@@ -2,11 +2,15 @@
  * SIGHUP on the standalone server (`node dist/cli.js`, a child process): it reads its `--config` file again and logs
  * one line, and a file it cannot use leaves it serving the configuration it has.
  */
-import { EMULATOR_CREDENTIALS, startBedrockEmulator, type BedrockEmulator } from '../../lib/testing';
+import { dump, load } from 'js-yaml';
+import type { GatewayConfig } from '../../lib/config/types';
+import { startBedrockEmulator, type BedrockEmulator } from '../../lib/testing';
 import { MASTER_KEY, configYaml, startCli } from '../cli/cli-server';
 import { stopAllProcesses, temporaryDirectory, type RunningProcess } from '../cli/processes';
+import { deploymentOn } from '../support/gateway';
 
 const ADDED_KEY = 'sk-sighup-added-key-0001';
+const HAIKU_ID = 'anthropic.claude-3-haiku-20240307-v1:0';
 
 let emulator: BedrockEmulator;
 let directory: ReturnType<typeof temporaryDirectory>;
@@ -43,27 +47,16 @@ describe('SIGHUP on the CLI', () => {
     expect((await converse(url, 'haiku')).status).toBe(400);
 
     // A model group and a key added; claude and nova stay.
-    directory.write(
-      'config.yaml',
-      `${configYaml(emulator).replace(
-        'model_list:\n',
-        `model_list:
-  - model_name: haiku
-    litellm_params:
-      model: bedrock/anthropic.claude-3-haiku-20240307-v1:0
-      aws_region_name: ${emulator.region}
-      aws_bedrock_runtime_endpoint: ${emulator.url}
-      aws_access_key_id: ${EMULATOR_CREDENTIALS.accessKeyId}
-      aws_secret_access_key: ${EMULATOR_CREDENTIALS.secretAccessKey}
-`,
-      )}keys:\n  - name: added\n    key: ${ADDED_KEY}\n`,
-    );
+    const config = load(configYaml(emulator)) as GatewayConfig;
+    config.model_list.unshift(deploymentOn(emulator, 'haiku', HAIKU_ID));
+    config.keys = [{ name: 'added', key: ADDED_KEY }];
+    directory.write('config.yaml', dump(config));
     cli.child.kill('SIGHUP');
 
     expect(await logLine(cli, 'configuration reloaded')).toMatchObject({ level: 'info', config: file, modelGroups: 3, deployments: 3, keys: 1 });
     const haiku = await converse(url, 'haiku', ADDED_KEY);
     expect(haiku.status).toBe(200);
-    expect(emulator.requests.at(-1)?.modelId).toBe('anthropic.claude-3-haiku-20240307-v1:0');
+    expect(emulator.requests.at(-1)?.modelId).toBe(HAIKU_ID);
     const health = (await (await fetch(`${url}/health`)).json()) as { deployments: Array<{ modelName: string }> };
     expect(health.deployments.map((deployment) => deployment.modelName)).toEqual(['haiku', 'claude', 'nova']);
 
