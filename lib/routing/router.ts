@@ -106,11 +106,22 @@ export class Router {
   constructor(private readonly parts: RouterParts) {}
 
   async route(request: RoutedRequest): Promise<RouteResult> {
-    const { settings } = this.parts;
     const attempts: AttemptRecord[] = [];
+    const waiting: Waiting = { ms: 0 };
+    try {
+      return await this.attemptInTurn(request, attempts, waiting);
+    } catch (error) {
+      if (!(error instanceof ClientGoneError)) throw error;
+      // A client that leaves before the answer's head does not undo the calls already made (Bedrock may bill them):
+      // the record keeps every attempt, the abandoned one too, rather than losing them with the exception.
+      return { attempts, status: request.res.statusCode, outcome: 'client-aborted', waitingMs: waiting.ms };
+    }
+  }
+
+  private async attemptInTurn(request: RoutedRequest, attempts: AttemptRecord[], waiting: Waiting): Promise<RouteResult> {
+    const { settings } = this.parts;
     // Durations on the monotonic sub-millisecond clock; the gateway's clock (`now`) only dates things.
     const startedAt = performance.now();
-    const waiting: Waiting = { ms: 0 };
     this.parts.shared?.refreshIfStale();
     let lastFailure: Failure | undefined;
     let lastDeploymentId: string | undefined;
@@ -200,7 +211,22 @@ export class Router {
       });
     } catch (error) {
       stats.finished(deployment.id);
-      waiting.ms += performance.now() - attemptStarted;
+      const latencyMs = performance.now() - attemptStarted;
+      waiting.ms += latencyMs;
+      // The call abandoned because the client left may have reached Bedrock: its record must show it.
+      if (error instanceof ClientGoneError) {
+        attempts.push({
+          deploymentId: deployment.id,
+          modelName: deployment.modelName,
+          modelId: deployment.modelId,
+          region: deployment.region,
+          errorType: 'ClientGone',
+          startedAt: attemptStartedAt,
+          latencyMs,
+          durationMs: latencyMs,
+          outcome: 'failed',
+        });
+      }
       throw error;
     }
     const headAt = performance.now();
