@@ -98,6 +98,7 @@ function whenProtocolKnown(socket: Socket, handOver: (isHttp2: boolean) => void)
     socket.off('data', onData);
     socket.off('error', onError);
     socket.off('timeout', onTimeout);
+    socket.off('end', onEnd);
     socket.setTimeout(0);
     socket.pause();
     socket.unshift(received);
@@ -106,8 +107,12 @@ function whenProtocolKnown(socket: Socket, handOver: (isHttp2: boolean) => void)
   // Until a protocol owns the socket, its errors are ours to swallow (unhandled, they would end the process).
   const onError = () => socket.destroy();
   const onTimeout = () => socket.destroy();
+  // A client that closes before sending a byte (one that gave up at once) would otherwise leave the socket half open,
+  // in CLOSE_WAIT, until the timeout: node:http's server allows half-open sockets, and nothing reads this one yet.
+  const onEnd = () => socket.destroy();
   socket.on('data', onData);
   socket.on('error', onError);
+  socket.on('end', onEnd);
   socket.setTimeout(HTTP1_TIMEOUTS.headersTimeout, onTimeout);
 }
 
