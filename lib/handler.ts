@@ -12,7 +12,7 @@ import { ConfigError } from './config/load';
 import { describeSource, readConfig, type ConfigSource } from './config/source';
 import type { GatewayConfig, RouterSettings } from './config/types';
 import { GatewayError, sendGatewayError } from './errors';
-import { ClientGoneError, readRequestBody } from './http/body';
+import { ClientGoneError, readRequestBody, refuseDeclaredOversize } from './http/body';
 import { forwardedRequestHeaders } from './http/headers';
 import { SILENT_LOGGER } from './logging/default-logger';
 import { matchRoute, type RouteDefinition } from './routes';
@@ -221,6 +221,8 @@ export function createBedrockHandler(first: PassthroughOptions | string, options
     }
     const { route } = match;
     state.route = route;
+    // Before authentication: an upload too large is refused while it has hardly started, whoever sends it.
+    refuseDeclaredOversize(req, generation.maxBodyBytes);
     if (tracing) state.trace = tracing.begin(req.headers);
     const params = decodeParams(match.params);
 

@@ -21,6 +21,7 @@ import {
   type ServerHttp2Session,
 } from 'node:http2';
 import type { Socket } from 'node:net';
+import { answerClientError } from '../http/client-errors';
 
 /** A server for both protocols (see above): plain `node:http` one for cleartext, `node:http2`'s secure one for TLS. */
 export type DualProtocolServer = Http1Server | Http2SecureServer;
@@ -51,6 +52,8 @@ export function createDualProtocolServer(listener: RequestListener, tls?: TlsCre
   // Read by node:http's connection handling, which the secure server runs for HTTP/1.1 under allowHTTP1 (without a
   // keep-alive timeout of its own: idle connections would stay open for good).
   Object.assign(server, HTTP1_TIMEOUTS);
+  // Smuggling shapes, CR/LF in headers, heads over maxHeaderSize: refused by node:http's parser, answered like Bedrock.
+  server.on('clientError', answerClientError);
   server.on('session', closeWhenIdle);
   return server;
 }

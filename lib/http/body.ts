@@ -17,25 +17,52 @@ interface ParsedRequest extends IncomingMessage {
   _body?: boolean;
 }
 
+/** How long a refused upload is still read, and dropped, after the 413 went out (see {@link closeAfterAnswer}). */
+const LINGER_MS = 5_000;
+
 /**
  * Stops taking a body over the limit, and returns the 413 to answer with. The client must stop sending the rest: on
  * HTTP/1.x the connection closes after the answer (half an upload makes it unusable); on HTTP/2, where a `connection`
- * header is not allowed, only this stream is reset once the answer is out (RFC 9113 §8.1), and what arrives until
- * then is dropped.
+ * header is not allowed, only this stream is reset once the answer is out (RFC 9113 §8.1). Either way what arrives
+ * meanwhile is dropped as it comes, never kept.
  */
 function refuseBody(req: IncomingMessage, maxBytes: number): GatewayError {
   const message = `The request body exceeds this gateway's limit of ${maxBytes} bytes.`;
+  // Dropped, not paused: a paused HTTP/1.x request leaves the rest in the kernel's buffer (see closeAfterAnswer), and a
+  // paused HTTP/2 stream holding unread data is never closed, and holds its session's memory.
+  req.resume();
   if (req.httpVersionMajor < 2) {
-    req.pause();
+    closeAfterAnswer(req);
     return new GatewayError('ValidationException', message, 413, { connection: 'close' });
   }
-  // Dropped, not paused: a stream holding unread data is never closed, and holds its session's memory.
-  req.resume();
   // A turn after the answer is written, as Node resets a stream whose body was never read: the client then has the
   // whole answer before the reset (Node's own client may hang otherwise).
   const { stream } = req as unknown as Http2ServerRequest;
   stream.once('finish', () => setImmediate(() => stream.close(http2Constants.NGHTTP2_NO_ERROR)));
   return new GatewayError('ValidationException', message, 413);
+}
+
+/**
+ * Closes an HTTP/1.x connection after its `connection: close` answer the way RFC 9112 §9.6 asks: half-close, then
+ * read and drop what the client still sends until it stops (or {@link LINGER_MS} pass, or its body is all in).
+ * node:http would destroy the socket at once (`socket.destroySoon()`, called for every `connection: close` answer);
+ * closing a socket with unread bytes makes the kernel reset the connection, and a client still uploading then loses
+ * the 413 it had not read yet and sees only ECONNRESET or EPIPE.
+ */
+function closeAfterAnswer(req: IncomingMessage): void {
+  const socket = req.socket;
+  socket.destroySoon = () => {
+    socket.end();
+    if (req.complete) {
+      socket.destroy();
+      return;
+    }
+    const close = () => socket.destroy();
+    const timer = setTimeout(close, LINGER_MS).unref();
+    socket.once('close', () => clearTimeout(timer));
+    socket.once('end', close);
+    req.once('end', close);
+  };
 }
 
 /**
@@ -49,6 +76,15 @@ function bodyFromParser(req: ParsedRequest): Buffer | undefined {
   if (Buffer.isBuffer(req.body)) return req.body;
   if (typeof req.body === 'string') return Buffer.from(req.body, 'utf8');
   return Buffer.from(JSON.stringify(req.body ?? {}), 'utf8');
+}
+
+/**
+ * Refuses (413) a request whose `content-length` declares more than `maxBytes`, before anything else is done with it:
+ * a gateway that read or authenticated first would take, or drop, the whole upload before saying no.
+ * @throws GatewayError the 413
+ */
+export function refuseDeclaredOversize(req: IncomingMessage, maxBytes: number): void {
+  if (Number(req.headers['content-length']) > maxBytes) throw refuseBody(req, maxBytes);
 }
 
 /** Reads the whole body, refusing more than `maxBytes` (413) as early as the `content-length` tells. */

@@ -9,8 +9,10 @@ const BEDROCK_REQUEST_HEADERS = new Set(['content-type', 'accept']);
 
 /**
  * Never forwarded, whatever the config says: credentials (the client's key and signature, cookies), what the
- * gateway sets itself (host, length, signing headers), hop-by-hop headers, and compression negotiation (Bedrock's
- * answer is passed on uncompressed unless the host compresses).
+ * gateway sets itself (host, length, signing headers), hop-by-hop headers, compression negotiation (Bedrock's
+ * answer is passed on uncompressed unless the host compresses), and what tells a server behind a proxy which host
+ * and scheme a request was for (`forwarded`, `x-forwarded-*`, `via`): a configured endpoint behind a load balancer
+ * may route on them, and the upstream host is the config's alone.
  */
 function neverForwarded(name: string): boolean {
   return (
@@ -27,6 +29,9 @@ function neverForwarded(name: string): boolean {
     name === 'transfer-encoding' ||
     name === 'upgrade' ||
     name === 'expect' ||
+    name === 'forwarded' ||
+    name === 'via' ||
+    name.startsWith('x-forwarded-') ||
     name.startsWith('proxy-') ||
     name.startsWith('x-amz-')
   );

@@ -1,0 +1,48 @@
+/**
+ * What node:http's parser refuses before any handler runs — a request that could be smuggled (`content-length` with
+ * `transfer-encoding`, two `content-length`s), a CR or LF inside a header, a head over `maxHeaderSize`, a request line
+ * that is not HTTP — answered in Bedrock's error format rather than with node's bare status line, and the connection
+ * closed, as node itself does.
+ */
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/** Node's parser errors that have a status of their own; every other one is a 400. */
+const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
+
+const MESSAGE_BY_STATUS: Readonly<Record<number, string>> = {
+  400: 'Malformed HTTP request.',
+  408: 'The request did not arrive in time.',
+  413: 'The request body has chunk extensions over the limit.',
+  431: "The request's headers exceed this server's limit.",
+};
+
+/** A socket of node:http: `_httpMessage` is the response in progress on it, if any (node's own check, see below). */
+interface HttpSocket extends Duplex {
+  _httpMessage?: ServerResponse | null;
+}
+
+/**
+ * A `clientError` listener for node:http servers. Like node's default, it answers only when nothing of a response has
+ * been written on the connection yet (otherwise the bytes would land inside that response), and always closes.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  const inProgress = (socket as HttpSocket)._httpMessage;
+  if (error.code !== 'ECONNRESET' && socket.writable && !inProgress?.headersSent) {
+    const status = STATUS_BY_CODE[error.code ?? ''] ?? 400;
+    const body = JSON.stringify({ message: MESSAGE_BY_STATUS[status] });
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+        'content-type: application/json\r\n' +
+        `content-length: ${Buffer.byteLength(body)}\r\n` +
+        'x-amzn-errortype: ValidationException\r\n' +
+        'connection: close\r\n\r\n' +
+        body,
+    );
+  }
+  socket.destroy(error);
+}
