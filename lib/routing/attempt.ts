@@ -130,14 +130,15 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
   if (status >= 400) {
     const stored = await readAnswer(exchange, status, headers, MAX_STORED_ANSWER_BYTES);
     settle();
+    const errorType = errorTypeOf(headers['x-amzn-errortype']) ?? `HTTP ${status}`;
     return {
       kind: 'failure',
       retryable: isRetryableStatus(status),
       throttled: status === 429,
       unsent: status === 429,
-      errorType: errorTypeOf(headers['x-amzn-errortype']) ?? `HTTP ${status}`,
+      errorType,
       retryAfterMs: retryAfterMs(headers['retry-after'], Date.now()),
-      answer: stored.answer,
+      answer: stored.outcome === 'complete' ? stored.answer : incompleteErrorAnswer(stored.answer, stored.outcome, errorType, deployment.id),
     };
   }
   if (!request.streaming) {
@@ -289,6 +290,18 @@ function readAnswer(
       error: () => done('broken'),
     });
   });
+}
+
+/**
+ * An error answer that ran over the limit or broke off: replaying its first bytes would hand the client a cut JSON
+ * body as if it were whole. Its status and headers (the error type) stand; the body says what happened instead.
+ */
+function incompleteErrorAnswer(answer: StoredAnswer, outcome: 'broken' | 'too-large', errorType: string, deploymentId: string): StoredAnswer {
+  const what = outcome === 'too-large' ? `a body larger than ${MAX_STORED_ANSWER_BYTES} bytes` : 'a body that broke off';
+  const message = `Deployment ${deploymentId} answered ${errorType} (${answer.status}) with ${what}.`;
+  // The new body is plain JSON, whatever encoding the old one had.
+  const { 'content-encoding': _encoding, ...headers } = answer.headers;
+  return { ...answer, headers: { ...headers, 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ message })) };
 }
 
 /** `ThrottlingException:http://internal.amazon.com/...` → `ThrottlingException`. */

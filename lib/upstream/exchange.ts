@@ -78,11 +78,18 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.resumeUpstream?.();
   }
 
-  /** Ends the exchange: the connection is dropped if the answer is still coming. Only the first reason counts. */
+  /**
+   * Ends the exchange: the connection is dropped if the answer is still coming, and a head not yet received fails
+   * now. Only the first reason counts.
+   */
   abort(reason: Error): void {
     if (this.abortedWith || this.settled) return;
     this.abortedWith = reason;
-    this.abortUpstream?.(reason);
+    if (this.abortUpstream) this.abortUpstream(reason);
+    // Still waiting for a connection (TCP or TLS handshake, or a free socket): undici cannot withdraw the request
+    // until it is about to be written (then onConnect aborts it) or the connect timeout passes. Whoever awaits the
+    // head (a timeout, a client that left) must not wait that long.
+    else this.rejectHead(reason);
   }
 
   onConnect(abort: (reason?: Error) => void): void {

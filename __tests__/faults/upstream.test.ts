@@ -1,0 +1,214 @@
+/**
+ * Upstream faults: each gives the client a defined outcome (a Bedrock-shaped error, or a stream that ends with an
+ * exception frame), leaves a usage record that names the failure, and leaks nothing (see `fault-gateway.ts`).
+ * One attempt per request: the failure itself is under test here, failover is in `../routing/failover.test.ts`.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { startBedrockEmulator, type BedrockEmulator, type Behaviour } from '../../lib/testing';
+import { post } from '../support/gateway';
+import { CONVERSE, DEPLOYMENT_ID, decodeFrames, describeFrame, withFaultCase, type FaultSetup } from './fault-gateway';
+
+let emulator: BedrockEmulator;
+beforeAll(async () => {
+  emulator = await startBedrockEmulator({ replyText: 'one two three four five six seven eight' });
+});
+afterAll(() => emulator.close());
+beforeEach(() => emulator.reset());
+
+/** The error a plain call got: status, type and message. */
+async function errorOf(response: Response): Promise<{ status: number; type: string | undefined; message: string }> {
+  const body = (await response.json()) as { message: string };
+  return { status: response.status, type: response.headers.get('x-amzn-errortype')?.split(':')[0], message: body.message };
+}
+
+/** Starts a server on a free port of 127.0.0.1 and stops it (and its connections) after `run`. */
+async function withServer<S extends Server>(server: S, run: (port: number) => Promise<void>, sockets: Set<Socket> = new Set()): Promise<void> {
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    await run((server.address() as AddressInfo).port);
+  } finally {
+    sockets.forEach((socket) => socket.destroy());
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+async function closedPort(): Promise<number> {
+  const server = createTcpServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('before the answer: the client gets a Bedrock error, the record names the failure', () => {
+  async function expectUnreachable(setup: FaultSetup, errorType: RegExp): Promise<void> {
+    await withFaultCase(emulator, setup, async ({ gateway, record }) => {
+      const error = await errorOf(await post(gateway, '/model/claude/converse', CONVERSE));
+      expect(error).toEqual({ status: 503, type: 'ServiceUnavailableException', message: expect.stringMatching(new RegExp(`^Deployment ${DEPLOYMENT_ID} could not be reached \\(${errorType.source}\\)\\.$`)) });
+      expect(await record()).toMatchObject({ status: 503, outcome: 'completed', errorType: expect.stringMatching(errorType), deploymentId: DEPLOYMENT_ID });
+      expect((await record()).attempts).toEqual([expect.objectContaining({ outcome: 'failed', errorType: expect.stringMatching(errorType) })]);
+    });
+  }
+
+  it('a refused connection', async () => {
+    await expectUnreachable({ endpoint: `http://127.0.0.1:${await closedPort()}` }, /ECONNREFUSED/);
+  });
+
+  it('a name that does not resolve', async () => {
+    // .invalid never resolves (RFC 6761); offline, the resolver may say so as a temporary failure.
+    await expectUnreachable({ endpoint: 'http://does-not-exist.invalid:1' }, /ENOTFOUND|EAI_AGAIN/);
+  });
+
+  it('a TLS certificate the gateway does not trust (self-signed)', async () => {
+    const tls = join(__dirname, '..', 'fixtures', 'tls');
+    const requests: string[] = [];
+    const server = createHttpsServer({ key: readFileSync(join(tls, 'key.pem')), cert: readFileSync(join(tls, 'cert.pem')) }, (req, res) => {
+      requests.push(req.url ?? '');
+      res.end('{}');
+    });
+    await withServer(server, async (port) => {
+      await expectUnreachable({ endpoint: `https://127.0.0.1:${port}` }, /DEPTH_ZERO_SELF_SIGNED_CERT/);
+    });
+    // Nothing of the request was sent: the handshake failed first.
+    expect(requests).toEqual([]);
+  });
+
+  it('a connection reset before the head', async () => {
+    emulator.inject({ cutConnection: {} });
+    await expectUnreachable({}, /UND_ERR_SOCKET/);
+    expect(emulator.requests[0]?.outcome).toBe('connection-cut');
+  });
+
+  it('no head within the timeout: ModelTimeoutException, and the upstream call is aborted', async () => {
+    emulator.inject({ firstByteDelayMs: 60_000 });
+    await withFaultCase(emulator, { routerSettings: { timeout: 0.3 } }, async ({ gateway, record }) => {
+      const error = await errorOf(await post(gateway, '/model/claude/converse', CONVERSE));
+      expect(error).toEqual({ status: 408, type: 'ModelTimeoutException', message: `Deployment ${DEPLOYMENT_ID} did not answer within 0.3 s.` });
+      expect(await record()).toMatchObject({ status: 408, outcome: 'completed', errorType: 'Timeout' });
+    });
+    expect(emulator.requests[0]?.outcome).toBe('client-aborted');
+  });
+
+  it('a TLS handshake that never completes is bounded by the timeout too', async () => {
+    // A server that accepts the connection and says nothing: the gateway is still connecting when time runs out.
+    const sockets = new Set<Socket>();
+    await withServer(
+      createTcpServer(),
+      async (port) => {
+        await withFaultCase(emulator, { endpoint: `https://127.0.0.1:${port}`, routerSettings: { timeout: 0.3 } }, async ({ gateway, record }) => {
+          const error = await errorOf(await post(gateway, '/model/claude/converse', CONVERSE));
+          expect(error).toMatchObject({ status: 408, type: 'ModelTimeoutException' });
+          const { errorType, latencyMs } = await record();
+          expect(errorType).toBe('Timeout');
+          // The router's timeout (0.3 s) ended it, not undici giving up the handshake at its connect timeout (10 s):
+          // the bound only tells the two apart, with room for a slow machine.
+          expect(latencyMs).toBeLessThan(5000);
+          // undici cannot withdraw a connection it is still setting up: the upstream giving up ends it here, so that
+          // closing the gateway need not wait for the connect timeout.
+          sockets.forEach((socket) => socket.destroy());
+        });
+      },
+      sockets,
+    );
+  });
+});
+
+describe('plain answers that fail after the head', () => {
+  const cases: Array<[string, Behaviour, FaultSetup, { status: number; type: string; message: RegExp; errorType: string }]> = [
+    [
+      'a reset halfway through the body',
+      { cutConnection: { midBody: true } },
+      {},
+      { status: 503, type: 'ServiceUnavailableException', message: /broke off its answer/, errorType: 'AnswerBroken' },
+    ],
+    [
+      'a stall halfway through the body, past the timeout',
+      { stall: {} },
+      { routerSettings: { timeout: 0.3 } },
+      { status: 408, type: 'ModelTimeoutException', message: /did not answer within 0.3 s/, errorType: 'Timeout' },
+    ],
+    [
+      'an answer larger than the gateway holds (64 MiB)',
+      { padToBytes: 64 * 1024 * 1024 + 1 },
+      {},
+      { status: 500, type: 'InternalServerException', message: /more than 67108864 bytes/, errorType: 'AnswerTooLarge' },
+    ],
+  ];
+
+  it.each(cases)('%s', async (_label, behaviour, setup, expected) => {
+    emulator.inject(behaviour);
+    await withFaultCase(emulator, setup, async ({ gateway, record }) => {
+      const error = await errorOf(await post(gateway, '/model/claude/converse', CONVERSE));
+      expect(error).toEqual({ status: expected.status, type: expected.type, message: expect.stringMatching(expected.message) });
+      expect(await record()).toMatchObject({ status: expected.status, outcome: 'completed', errorType: expected.errorType });
+    });
+  });
+
+  it('an error answer larger than the gateway keeps (1 MiB) still reaches the client as a well-formed error', async () => {
+    emulator.inject({ error: { type: 'ValidationException', message: 'x'.repeat(2 * 1024 * 1024) } });
+    await withFaultCase(emulator, {}, async ({ gateway, record }) => {
+      const error = await errorOf(await post(gateway, '/model/claude/converse', CONVERSE));
+      expect(error).toEqual({ status: 400, type: 'ValidationException', message: expect.stringMatching(/larger than 1048576 bytes/) });
+      expect(await record()).toMatchObject({ status: 400, errorType: 'ValidationException' });
+    });
+  });
+});
+
+describe('streams that fail before their first event: a Bedrock error, no stream', () => {
+  const cases: Array<[string, Behaviour, FaultSetup, { status: number; type: string; message: RegExp; errorType: string }]> = [
+    ['a reset before the head', { cutConnection: { afterFrames: 0 } }, {}, { status: 503, type: 'ServiceUnavailableException', message: /could not be reached \(UND_ERR_SOCKET\)/, errorType: 'UND_ERR_SOCKET' }],
+    ['a corrupt first frame', { corruptFrame: { afterFrames: 0 } }, {}, { status: 503, type: 'ServiceUnavailableException', message: /before the first event \(corrupt\)/, errorType: 'StreamFailed' }],
+    ['a first frame cut short by a clean end', { truncateFrame: { afterFrames: 0 } }, {}, { status: 503, type: 'ServiceUnavailableException', message: /before the first event \(ended\)/, errorType: 'StreamFailed' }],
+    [
+      'a head, then silence past stream_timeout',
+      { stall: {} },
+      { routerSettings: { stream_timeout: 0.3 } },
+      { status: 503, type: 'ServiceUnavailableException', message: /sent no event within 0.3 s/, errorType: 'Timeout' },
+    ],
+  ];
+
+  it.each(cases)('%s', async (_label, behaviour, setup, expected) => {
+    emulator.inject(behaviour);
+    await withFaultCase(emulator, setup, async ({ gateway, record }) => {
+      const error = await errorOf(await post(gateway, '/model/claude/converse-stream', CONVERSE));
+      expect(error).toEqual({ status: expected.status, type: expected.type, message: expect.stringMatching(expected.message) });
+      expect(await record()).toMatchObject({ status: expected.status, outcome: 'completed', errorType: expected.errorType, streamed: true });
+    });
+  });
+});
+
+describe('streams that fail midway: the frames so far, then an internalServerException frame', () => {
+  const cases: Array<[string, Behaviour, FaultSetup, string, RegExp]> = [
+    ['a reset between frames', { cutConnection: { afterFrames: 3 } }, {}, 'StreamFailed', /terminated|other side closed/],
+    ['a reset inside a frame', { cutConnection: { afterFrames: 3, midFrame: true } }, {}, 'StreamFailed', /terminated|other side closed/],
+    ['a corrupt frame', { corruptFrame: { afterFrames: 3 } }, {}, 'CorruptStream', /corrupt event stream/],
+    ['a frame cut short by a clean end', { truncateFrame: { afterFrames: 3 } }, {}, 'TruncatedStream', /ended inside a frame/],
+    ['a stall past stream_timeout', { stall: { afterFrames: 3 } }, { routerSettings: { stream_timeout: 0.3 } }, 'StreamTimeout', /no event for 0.3 s/],
+    ['a stall past the whole call’s timeout', { stall: { afterFrames: 3 } }, { routerSettings: { timeout: 0.5 } }, 'StreamTimeout', /took longer than its timeout/],
+  ];
+
+  it.each(cases)('%s', async (_label, behaviour, setup, errorType, reason) => {
+    emulator.inject(behaviour);
+    await withFaultCase(emulator, setup, async ({ gateway, record }) => {
+      const response = await post(gateway, '/model/claude/converse-stream', CONVERSE);
+      expect(response.status).toBe(200);
+      const frames = decodeFrames(Buffer.from(await response.arrayBuffer()));
+      expect(frames.slice(0, -1).map((frame) => describeFrame(frame).type)).toEqual(['messageStart', 'contentBlockDelta', 'contentBlockDelta']);
+      const last = describeFrame(frames.at(-1));
+      expect(last).toEqual({ type: 'internalServerException', message: expect.stringMatching(new RegExp(`^The stream from deployment ${DEPLOYMENT_ID} failed: `)) });
+      expect(last.message).toMatch(reason);
+      expect(await record()).toMatchObject({ status: 200, outcome: 'upstream-failed', errorType, usageComplete: false });
+    });
+  });
+});
