@@ -132,57 +132,32 @@ export function latencyRows(label, results, cast, targets) {
     );
   }
 
-  const cliP50 = added(cli, 'p50');
-  const nodeP50 = added(nodeProxy, 'p50');
-  const cliVsNode = ratioOf(cliP50.rounds, nodeP50.rounds);
-  const { max, aim } = TARGETS.cliAddedP50VsNodeProxy;
-  rows.push(
-    row(
+  /**
+   * A row comparing two contenders' added p50, with a target (`max`, and `aim` to print) when `targets` asks for it.
+   * @param {import('./contenders.mjs').Contender} ours @param {import('./contenders.mjs').Contender} reference
+   * @param {{ max: number, aim?: number }} [target]
+   */
+  const addedP50Ratio = (ours, reference, target) => {
+    const oursP50 = added(ours, 'p50');
+    const referenceP50 = added(reference, 'p50');
+    const { ratio, roundsText, perRound } = ratioOf(oursP50.rounds, referenceP50.rounds);
+    const targetText = target && `<= ${target.max}x${target.aim === undefined ? '' : ` (aim ${target.aim}x)`}`;
+    return row(
       {
-        scenario: `${label}: added p50, ${cli.name} / ${nodeProxy.name}`,
-        oursText: duration(cliP50.median),
-        referenceText: duration(nodeP50.median),
-        ratioText: times(cliVsNode.ratio),
-        ...(targets ? { targetText: `<= ${max}x (aim ${aim}x)`, verdict: verdict(cliVsNode.ratio <= max) } : {}),
-        roundsText: cliVsNode.roundsText,
+        scenario: `${label}: added p50, ${ours.name} / ${reference.name}`,
+        oursText: duration(oursP50.median),
+        referenceText: duration(referenceP50.median),
+        ratioText: times(ratio),
+        ...(targets && target ? { targetText, verdict: verdict(ratio <= target.max) } : {}),
+        roundsText,
       },
-      { ratio: cliVsNode.ratio, perRound: cliVsNode.perRound },
-    ),
-  );
-  if (earlierCli && results.has(earlierCli)) {
-    const earlierP50 = added(earlierCli, 'p50');
-    const versus = ratioOf(cliP50.rounds, earlierP50.rounds);
-    rows.push(
-      row(
-        {
-          scenario: `${label}: added p50, ${cli.name} / ${earlierCli.name}`,
-          oursText: duration(cliP50.median),
-          referenceText: duration(earlierP50.median),
-          ratioText: times(versus.ratio),
-          roundsText: versus.roundsText,
-        },
-        { ratio: versus.ratio, perRound: versus.perRound },
-      ),
+      { ratio, perRound },
     );
-  }
-  const expressP50 = added(gatewayExpress, 'p50');
-  const expressProxyP50 = added(expressProxy, 'p50');
-  const expressVsProxy = ratioOf(expressP50.rounds, expressProxyP50.rounds);
-  rows.push(
-    row(
-      {
-        scenario: `${label}: added p50, ${gatewayExpress.name} / ${expressProxy.name}`,
-        oursText: duration(expressP50.median),
-        referenceText: duration(expressProxyP50.median),
-        ratioText: times(expressVsProxy.ratio),
-        ...(targets
-          ? { targetText: `<= ${TARGETS.expressAddedP50VsExpressProxy}x`, verdict: verdict(expressVsProxy.ratio <= TARGETS.expressAddedP50VsExpressProxy) }
-          : {}),
-        roundsText: expressVsProxy.roundsText,
-      },
-      { ratio: expressVsProxy.ratio, perRound: expressVsProxy.perRound },
-    ),
-  );
+  };
+  const cliP50 = added(cli, 'p50');
+  rows.push(addedP50Ratio(cli, nodeProxy, TARGETS.cliAddedP50VsNodeProxy));
+  if (earlierCli && results.has(earlierCli)) rows.push(addedP50Ratio(cli, earlierCli));
+  rows.push(addedP50Ratio(gatewayExpress, expressProxy, { max: TARGETS.expressAddedP50VsExpressProxy }));
   if (!targets) return rows;
 
   const cliP99 = added(cli, 'p99');
