@@ -4,9 +4,11 @@
  * where the gateway itself decides (the body limit). Every refusal is Bedrock-shaped and reaches no upstream.
  */
 import { once } from 'node:events';
+import { connect as http2Connect } from 'node:http2';
 import { connect, type Socket } from 'node:net';
 import { startBedrockEmulator, type BedrockEmulator } from '../../lib/testing';
 import { MASTER_KEY, deploymentOn, startGateway, type RunningGateway } from '../support/gateway';
+import { http2Request } from '../support/http2';
 import { expectRawBedrockError, httpRequest, parseAnswer, rawRequest, startCliServer, type CliServer, type RawAnswer } from './raw-http';
 
 const BODY = JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'Hi' }] }] });
@@ -97,6 +99,19 @@ describe('oversize heads are refused early', () => {
   it('a head of many small headers over the limit: 431', async () => {
     const many = Array.from({ length: 1000 }, (_, index) => `X-Filler-${index}: ${'b'.repeat(16)}`);
     expectRawBedrockError(await rawRequest(cli.port, converse(...many)), 431, 'ValidationException');
+  });
+
+  it('over HTTP/2, a header list over 64 KiB (nghttp2’s limit): the stream is refused', async () => {
+    const session = http2Connect(`http://127.0.0.1:${cli.port}`);
+    session.on('error', () => undefined);
+    try {
+      const headers = { ':method': 'POST', ':path': CONVERSE, authorization: `Bearer ${MASTER_KEY}`, 'x-team': 'a'.repeat(70_000) };
+      const answer = await http2Request(session, headers, BODY);
+      expect(answer.cut).toBe(true);
+      expect(answer.body.length).toBe(0);
+    } finally {
+      session.close();
+    }
   });
 
   it('a target over the limit: 431, before any route or key is looked at', async () => {
