@@ -156,10 +156,12 @@ describe('the upstream host comes from the config only', () => {
     expect(emulator.requests).toHaveLength(0);
   });
 
-  it('HTTP/1.1 without a Host header is refused by node:http (requireHostHeader)', async () => {
+  it('HTTP/1.1 without a Host header is refused (RFC 9112 §3.2); HTTP/1.0 needs none', async () => {
     const answer = await rawRequest(cli.port, converse().replace('Host: gateway.test\r\n', ''));
-    expect(answer.status).toBe(400);
+    expectRawBedrockError(answer, 400, 'ValidationException');
     expect(emulator.requests).toHaveLength(0);
+    const http10 = await rawRequest(cli.port, converse().replace('Host: gateway.test\r\n', '').replace('HTTP/1.1', 'HTTP/1.0'));
+    expect(http10.status).toBe(200);
   });
 });
 

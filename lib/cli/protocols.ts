@@ -60,7 +60,8 @@ export function createDualProtocolServer(listener: RequestListener, tls?: TlsCre
 
 /** HTTP/1.1 on node:http as ever, with connections that open with the HTTP/2 preface passed to an HTTP/2 server. */
 function createCleartextServer(listener: RequestListener): Http1Server {
-  const server = createHttp1Server(listener);
+  // The dispatch refuses HTTP/1.1 without Host itself, in Bedrock's format (node:http's refusal is a bare 400).
+  const server = createHttp1Server({ requireHostHeader: false }, listener);
   const http2 = createHttp2Server();
   http2.on('request', (req, res) => server.emit('request', req, res));
   http2.on('session', (session) => server.emit('session', session));

@@ -39,6 +39,10 @@ const METRICS_PATH = '/metrics';
  */
 export function createGatewayServer(handler: BedrockHandler, registry?: PrometheusRegistry, tls?: TlsCredentials): DualProtocolServer {
   return createDualProtocolServer((req, res) => {
+    // RFC 9112 §3.2: a server must refuse an HTTP/1.1 request without Host (over TLS too, which node:http leaves to us).
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+      return writeBedrockError(res, 400, 'ValidationException', 'An HTTP/1.1 request needs a Host header.', { connection: 'close' });
+    }
     const path = pathOf(req);
     if (isRead(req) && path === LIVENESS_PATH) return sendJson(res, 200, { status: 'ok' });
     if (isRead(req) && path === READINESS_PATH) return sendJson(res, 200, { status: 'ok', deployments: handler.deployments.map(summarize) });
