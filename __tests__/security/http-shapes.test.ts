@@ -215,8 +215,8 @@ describe('oversize bodies are refused early, without being buffered', () => {
     ['an Express mount', () => Number(new URL(express.origin).port)],
   ])('on %s: a 200 MB content-length gets its 413 before a byte of body, and the connection closes cleanly mid-upload', async (_server, port) => {
     const upload = startUpload(port(), bigHead(`Authorization: Bearer ${MASTER_KEY}`), false);
+    // Nothing of the body is written until the answer is there: a server that waited for it would time this out.
     await upload.answered;
-    expect(upload.sent()).toBe(0);
     // The client goes on uploading, as most do: the server drops what comes (it is not paused, or these writes would
     // stall), and closes once the client stops. Closing at once instead would reset the connection, and a client
     // still writing would lose the 413.
@@ -232,9 +232,8 @@ describe('oversize bodies are refused early, without being buffered', () => {
     const upload = startUpload(cli.port, bigHead(), false);
     await upload.answered;
     upload.socket.end();
-    const answer = await upload.closed;
-    expect(upload.sent()).toBe(0);
-    expectRawBedrockError(answer, 413, 'ValidationException');
+    // A 403 would mean the key was looked at first.
+    expectRawBedrockError(await upload.closed, 413, 'ValidationException');
   });
 
   it('a chunked upload without end is refused once it passes the limit, while it is still going on', async () => {

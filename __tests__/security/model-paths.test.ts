@@ -42,15 +42,15 @@ afterAll(async () => {
 beforeEach(() => emulator.reset());
 
 /** Converse with `segment` written as it is into the request target. */
-function converseWith(server: CliServer, segment: string, operation = 'converse'): Promise<RawAnswer> {
+function converseWith(server: CliServer, segment: string): Promise<RawAnswer> {
   const headers = ['Host: gateway.test', `Authorization: Bearer ${MASTER_KEY}`, 'Content-Type: application/json', 'Connection: close'];
-  return rawRequest(server.port, httpRequest('POST', `/bedrock/model/${segment}/${operation}`, [...headers, `Content-Length: ${BODY.length}`], BODY));
+  return rawRequest(server.port, httpRequest('POST', `/bedrock/model/${segment}/converse`, [...headers, `Content-Length: ${BODY.length}`], BODY));
 }
 
 /** The one upstream request went to the emulator, at exactly `/model/<encoded id>/converse`. */
-function expectUpstreamAt(modelId: string, operation = 'converse'): void {
+function expectUpstreamAt(modelId: string): void {
   expect(emulator.requests.map((sent) => [sent.headers.host, sent.url])).toEqual([
-    [new URL(emulator.url).host, `/model/${encodeURIComponent(modelId)}/${operation}`],
+    [new URL(emulator.url).host, `/model/${encodeURIComponent(modelId)}/converse`],
   ]);
 }
 
