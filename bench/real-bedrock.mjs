@@ -18,7 +18,7 @@
  *
  * What to expect: the network to AWS varies by milliseconds from call to call, so "added" is the median of per-round
  * differences and still moves by a few ms between runs. The gateway's own account of its overhead (the
- * `x-bedrock-passthrough-overhead-ms` header: its time not spent waiting for Bedrock, on a millisecond clock) is
+ * `x-bedrock-passthrough-overhead-ms` header: its time not spent waiting for Bedrock, to the microsecond) is
  * printed beside it.
  */
 import { Agent as HttpAgent } from 'node:http';
@@ -187,6 +187,6 @@ for (const [label, figure] of /** @type {const} */ ([
 ])) {
   console.log(`${label.padEnd(40)}${ms(median(directFigures[figure])).padStart(12)}${ms(median(gatewayFigures[figure])).padStart(14)}${ms(added(figure)).padStart(12)}`);
 }
-// The gateway reads a millisecond clock for it, so single answers say 0 or 1 ms: the mean is the better estimate.
+// Its median is the typical overhead; the mean shows what the odd slow request (a GC pause, a cold connection) adds.
 const meanOverheadMs = overheadMs.reduce((sum, value) => sum + value, 0) / overheadMs.length;
 console.log(`\nthe gateway's own overhead (${OVERHEAD_HEADER}) over ${overheadMs.length} answers: mean ${meanOverheadMs.toFixed(2)} ms, median ${ms(median(overheadMs))}`);
