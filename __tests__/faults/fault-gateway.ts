@@ -28,7 +28,12 @@ export interface FaultSetup {
   readonly endpoint?: string;
   /** Retries are off unless given: each case sees one attempt's fault. */
   readonly routerSettings?: RouterSettings;
+  /** A second deployment of the group, on the emulator, tried once the first ({@link DEPLOYMENT_ID}) failed. */
+  readonly failover?: boolean;
 }
+
+/** The second deployment's id. */
+export const FAILOVER_ID = 'second';
 
 /**
  * Runs `run` against a fresh gateway, then checks that the emulator saw every upstream call end, that the gateway
@@ -39,7 +44,12 @@ export async function withFaultCase(emulator: BedrockEmulator, setup: FaultSetup
   const records: UsageRecord[] = [];
   const gateway = await watch.within(() =>
     startGateway({
-      model_list: [deploymentOn(emulator, 'claude', CLAUDE_ID, setup.endpoint ? { aws_bedrock_runtime_endpoint: setup.endpoint } : {}, { id: DEPLOYMENT_ID })],
+      model_list: [
+        deploymentOn(emulator, 'claude', CLAUDE_ID, setup.endpoint ? { aws_bedrock_runtime_endpoint: setup.endpoint } : {}, { id: DEPLOYMENT_ID }),
+        ...(setup.failover ? [deploymentOn(emulator, 'claude', CLAUDE_ID, {}, { id: FAILOVER_ID })] : []),
+      ],
+      // The faulty deployment first, while it is a candidate.
+      balancer: (candidates) => candidates.find((deployment) => deployment.id === DEPLOYMENT_ID) ?? candidates[0],
       general_settings: { master_key: MASTER_KEY },
       router_settings: { num_retries: 0, ...setup.routerSettings },
       costTracker: { record: (usage) => void records.push(usage) },

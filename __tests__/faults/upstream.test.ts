@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startBedrockEmulator, type BedrockEmulator, type Behaviour } from '../../lib/testing';
 import { post } from '../support/gateway';
-import { CONVERSE, DEPLOYMENT_ID, decodeFrames, describeFrame, withFaultCase, type FaultSetup } from './fault-gateway';
+import { CONVERSE, DEPLOYMENT_ID, FAILOVER_ID, decodeFrames, describeFrame, withFaultCase, type FaultSetup } from './fault-gateway';
 
 let emulator: BedrockEmulator;
 beforeAll(async () => {
@@ -82,6 +82,24 @@ describe('before the answer: the client gets a Bedrock error, the record names t
     });
     // Nothing of the request was sent: the handshake failed first.
     expect(requests).toEqual([]);
+  });
+
+  it('an operation that acts (StartAsyncInvoke) moves on to another deployment when the request never went out', async () => {
+    // Such operations are tried again only when Bedrock surely did not act: a failed handshake is such a case.
+    const tls = join(__dirname, '..', 'fixtures', 'tls');
+    const server = createHttpsServer({ key: readFileSync(join(tls, 'key.pem')), cert: readFileSync(join(tls, 'cert.pem')) }, (_req, res) => res.end('{}'));
+    await withServer(server, async (port) => {
+      await withFaultCase(emulator, { endpoint: `https://127.0.0.1:${port}`, routerSettings: { num_retries: 1 }, failover: true }, async ({ gateway, record }) => {
+        const body = JSON.stringify({ modelId: 'claude', modelInput: {}, outputDataConfig: { s3OutputDataConfig: { s3Uri: 's3://bucket/' } } });
+        const response = await post(gateway, '/async-invoke', body);
+        expect(response.status).toBe(200);
+        expect(response.headers.get('x-bedrock-passthrough-deployment')).toBe(FAILOVER_ID);
+        expect((await record()).attempts).toEqual([
+          expect.objectContaining({ deploymentId: DEPLOYMENT_ID, outcome: 'failed', errorType: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+          expect.objectContaining({ deploymentId: FAILOVER_ID, outcome: 'served' }),
+        ]);
+      });
+    });
   });
 
   it('a connection reset before the head', async () => {

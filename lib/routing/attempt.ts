@@ -123,7 +123,7 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
     // The gateway's own failure before sending (no credentials): trying elsewhere would not change it.
     if (error instanceof GatewayError) return { kind: 'failure', retryable: false, throttled: false, unsent: true, errorType: error.type, error };
     const failure = upstreamFailure(error, deployment.id);
-    return { kind: 'failure', retryable: true, throttled: false, unsent: NOT_CONNECTED.has(errorCode(error)), errorType: errorCode(error), error: failure };
+    return { kind: 'failure', retryable: true, throttled: false, unsent: !exchange.requestWritten, errorType: errorCode(error), error: failure };
   }
 
   const { status, headers } = head;
@@ -309,9 +309,6 @@ export function errorTypeOf(header: string | string[] | undefined): string | und
   const value = Array.isArray(header) ? header[0] : header;
   return value?.split(':')[0] || undefined;
 }
-
-/** Connection failures that happen before a byte of the request is sent. */
-const NOT_CONNECTED: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 function errorCode(error: unknown): string {
   const code = (error as { code?: unknown }).code;

@@ -41,6 +41,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   private abortUpstream: ((reason: Error) => void) | undefined;
   private resumeUpstream: (() => void) | undefined;
   private abortedWith: Error | undefined;
+  private written = false;
 
   constructor() {
     this.head = new Promise<ExchangeHead>((resolve, reject) => {
@@ -55,6 +56,14 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   start(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions): void {
     if (this.abortedWith) this.rejectHead(this.abortedWith);
     else dispatcher.dispatch(options, this);
+  }
+
+  /**
+   * Whether the request went out on a connection (undici hands it over just before writing it). A request that failed
+   * without — refused, unresolved, an untrusted certificate, a handshake that timed out — surely did not reach Bedrock.
+   */
+  get requestWritten(): boolean {
+    return this.written;
   }
 
   /** Hands the body to `sink`, starting with what arrived before; replaces the sink before it. */
@@ -93,6 +102,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   onConnect(abort: (reason?: Error) => void): void {
+    this.written = true;
     this.abortUpstream = abort;
     if (this.abortedWith) abort(this.abortedWith);
   }
