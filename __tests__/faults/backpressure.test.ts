@@ -40,6 +40,7 @@ beforeAll(async () => {
   emulator = await startBedrockEmulator();
 });
 afterAll(() => emulator.close());
+beforeEach(() => emulator.reset());
 
 /** Polls until `read()` has not changed for several polls in a row: the writer is stuck, not slow. */
 async function untilSteady(read: () => number): Promise<number> {
@@ -54,21 +55,26 @@ async function untilSteady(read: () => number): Promise<number> {
   return last;
 }
 
-it('a client that stops reading a 48 MiB stream pauses the upstream, and the gateway holds a few MiB at most', async () => {
+/** Starts the long stream and waits for its head; the body is left unread. */
+async function startLongStream(url: string): Promise<IncomingMessage> {
   emulator.inject({ replyText: Array.from({ length: WORDS }, () => WORD).join(' ') });
-  await withFaultCase(emulator, {}, async ({ gateway, record }) => {
-    const call = request(`${gateway.url}/model/claude/converse-stream`, {
-      method: 'POST',
-      agent: false,
-      headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
-    });
-    call.end(CONVERSE);
-    const [response] = (await once(call, 'response')) as [IncomingMessage];
-    expect(response.statusCode).toBe(200);
+  const call = request(`${url}/model/claude/converse-stream`, {
+    method: 'POST',
+    agent: false,
+    headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+  });
+  call.end(CONVERSE);
+  const [response] = (await once(call, 'response')) as [IncomingMessage];
+  expect(response.statusCode).toBe(200);
+  // Hold back: no listener reads the body, so the client's socket stops reading once its small buffer is full.
+  response.pause();
+  await until(() => (emulator.requests.at(-1)?.bytesWritten ?? 0) > 0);
+  return response;
+}
 
-    // Hold back: no listener reads the body, so the client's socket stops reading once its small buffer is full.
-    response.pause();
-    await until(() => (emulator.requests[0]?.bytesWritten ?? 0) > 0);
+it('a client that stops reading a 48 MiB stream pauses the upstream, and the gateway's memory stays flat', async () => {
+  await withFaultCase(emulator, {}, async ({ gateway, record }) => {
+    const response = await startLongStream(gateway.url);
     const before = bufferMemory();
     const written = await untilSteady(() => emulator.requests[0]?.bytesWritten ?? 0);
     const growth = bufferMemory() - before;
@@ -93,5 +99,15 @@ it('a client that stops reading a 48 MiB stream pauses the upstream, and the gat
     expect(received).toBeGreaterThan(STREAM_BYTES);
     expect(describeFrame(lastFrame).type).toBe('metadata');
     expect(await record()).toMatchObject({ outcome: 'completed', usageComplete: true, status: 200 });
+  });
+});
+
+it('a client that stops reading and then leaves: the paused upstream call is aborted', async () => {
+  await withFaultCase(emulator, {}, async ({ gateway, record }) => {
+    const response = await startLongStream(gateway.url);
+    await untilSteady(() => emulator.requests.at(-1)?.bytesWritten ?? 0);
+    response.destroy();
+    expect(await record()).toMatchObject({ outcome: 'client-aborted', usageComplete: false });
+    await until(() => emulator.requests.at(-1)?.outcome === 'client-aborted');
   });
 });

@@ -85,6 +85,17 @@ it('while the gateway is still connecting to Bedrock', async () => {
   }
 });
 
+it('while the answer’s body is still coming', async () => {
+  // The head and half the body, then silence: the gateway is reading the answer whole before it answers.
+  emulator.inject({ stall: {} });
+  await withFaultCase(emulator, {}, async (fault) => {
+    const { leave } = call(fault.gateway, 'converse');
+    await until(() => (emulator.requests[0]?.bytesWritten ?? 0) > 0);
+    leave();
+    await expectAbandoned(fault, 1);
+  });
+});
+
 it('while a failed attempt waits to be retried', async () => {
   emulator.inject({ error: { type: 'ServiceUnavailableException', retryAfterSeconds: 30 } });
   await withFaultCase(emulator, { routerSettings: { num_retries: 1 } }, async (fault) => {
