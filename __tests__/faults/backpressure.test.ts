@@ -72,7 +72,7 @@ async function startLongStream(url: string): Promise<IncomingMessage> {
   return response;
 }
 
-it('a client that stops reading a 48 MiB stream pauses the upstream, and the gateway's memory stays flat', async () => {
+it('a client that stops reading a 48 MiB stream pauses the upstream, and the gateway’s memory stays flat', async () => {
   await withFaultCase(emulator, {}, async ({ gateway, record }) => {
     const response = await startLongStream(gateway.url);
     const before = bufferMemory();
