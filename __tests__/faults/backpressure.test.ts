@@ -72,6 +72,23 @@ async function startLongStream(url: string): Promise<IncomingMessage> {
   return response;
 }
 
+/** Reads the rest of the stream: it must be whole, and every byte as the emulator sent it. */
+async function expectWholeStream(response: IncomingMessage): Promise<void> {
+  const decoder = new EventStreamDecoder();
+  let received = 0;
+  let lastFrame: EventStreamFrame | undefined;
+  response.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    lastFrame = decoder.push(chunk).at(-1) ?? lastFrame;
+  });
+  response.resume();
+  await once(response, 'end');
+  expect(decoder.end()).toBeUndefined();
+  expect(received).toBe(emulator.requests.at(-1)?.responseBody?.length);
+  expect(received).toBeGreaterThan(STREAM_BYTES);
+  expect(describeFrame(lastFrame).type).toBe('metadata');
+}
+
 it('a client that stops reading a 48 MiB stream pauses the upstream, and the gateway’s memory stays flat', async () => {
   await withFaultCase(emulator, {}, async ({ gateway, record }) => {
     const response = await startLongStream(gateway.url);
@@ -85,19 +102,7 @@ it('a client that stops reading a 48 MiB stream pauses the upstream, and the gat
     expect(growth).toBeLessThan(MAX_GROWTH_BYTES);
 
     // Reading again, the client gets the whole stream, every byte as the emulator sent it.
-    const decoder = new EventStreamDecoder();
-    let received = 0;
-    let lastFrame: EventStreamFrame | undefined;
-    response.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      lastFrame = decoder.push(chunk).at(-1) ?? lastFrame;
-    });
-    response.resume();
-    await once(response, 'end');
-    expect(decoder.end()).toBeUndefined();
-    expect(received).toBe(emulator.requests[0]?.responseBody?.length);
-    expect(received).toBeGreaterThan(STREAM_BYTES);
-    expect(describeFrame(lastFrame).type).toBe('metadata');
+    await expectWholeStream(response);
     expect(await record()).toMatchObject({ outcome: 'completed', usageComplete: true, status: 200 });
   });
 });
@@ -109,5 +114,16 @@ it('a client that stops reading and then leaves: the paused upstream call is abo
     response.destroy();
     expect(await record()).toMatchObject({ outcome: 'client-aborted', usageComplete: false });
     await until(() => emulator.requests.at(-1)?.outcome === 'client-aborted');
+  });
+});
+
+it('a client that holds back longer than stream_timeout still gets the whole stream: its silence is not the upstream’s', async () => {
+  await withFaultCase(emulator, { routerSettings: { stream_timeout: 0.3 } }, async ({ gateway, record }) => {
+    const response = await startLongStream(gateway.url);
+    await untilSteady(() => emulator.requests.at(-1)?.bytesWritten ?? 0);
+    // The scenario itself: a reader paused for twice the longest silence allowed from upstream.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await expectWholeStream(response);
+    expect(await record()).toMatchObject({ outcome: 'completed', usageComplete: true, status: 200 });
   });
 });

@@ -59,6 +59,15 @@ export function relayStream(res: ServerResponse, answer: StreamAnswer, headers: 
       if (gapTimer) gapTimer.refresh();
       else gapTimer = setTimeout(() => fail('StreamTimeout', `no event for ${options.streamTimeoutMs! / 1000} s`), options.streamTimeoutMs);
     };
+    /**
+     * While the client is not taking what was sent (backpressure), the upstream is paused on purpose: its silence
+     * is the client's, not a stall, and must not end the stream. The timer starts afresh once the client drains.
+     */
+    const holdGapTimer = () => {
+      clearTimeout(gapTimer);
+      // A cleared timer cannot be refreshed: the next frame arms a new one.
+      gapTimer = undefined;
+    };
     const forward = (frames: readonly EventStreamFrame[], chunk?: Buffer): boolean => {
       for (const frame of frames) options.onFrame(frame);
       armGapTimer();
@@ -75,9 +84,13 @@ export function relayStream(res: ServerResponse, answer: StreamAnswer, headers: 
         return false;
       }
       // Backpressure: a client that reads slowly pauses the upstream.
+      if (!writable) holdGapTimer();
       return writable;
     };
-    const onDrain = () => exchange.resume();
+    const onDrain = () => {
+      armGapTimer();
+      exchange.resume();
+    };
     const onEnd = () => {
       const truncated = decoder.end();
       if (truncated) return fail('TruncatedStream', 'the stream ended inside a frame');
@@ -107,6 +120,7 @@ export function relayStream(res: ServerResponse, answer: StreamAnswer, headers: 
     // No unregistering: finishing settles the attempt, which clears its deadline.
     answer.onTimeout(onTimeout);
     const writable = answer.ready.length === 0 || forward(answer.ready);
+    if (!writable) holdGapTimer();
     // What arrived after the first frame(s) comes now (the end of a short stream included), then the rest.
     exchange.attach({ data: onData, end: onEnd, error: onError });
     if (writable && !finished) exchange.resume();
