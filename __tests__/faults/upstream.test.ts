@@ -42,6 +42,18 @@ async function withServer<S extends Server>(server: S, run: (port: number) => Pr
   }
 }
 
+/**
+ * An HTTPS server with the test certificate (self-signed, see `../fixtures/tls/`), which the gateway does not trust;
+ * it notes the path of any request that reaches it.
+ */
+function untrustedTlsServer(requests: string[] = []) {
+  const tls = join(__dirname, '..', 'fixtures', 'tls');
+  return createHttpsServer({ key: readFileSync(join(tls, 'key.pem')), cert: readFileSync(join(tls, 'cert.pem')) }, (req, res) => {
+    requests.push(req.url ?? '');
+    res.end('{}');
+  });
+}
+
 /** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
 async function closedPort(): Promise<number> {
   const server = createTcpServer().listen(0, '127.0.0.1');
@@ -71,13 +83,8 @@ describe('before the answer: the client gets a Bedrock error, the record names t
   });
 
   it('a TLS certificate the gateway does not trust (self-signed)', async () => {
-    const tls = join(__dirname, '..', 'fixtures', 'tls');
     const requests: string[] = [];
-    const server = createHttpsServer({ key: readFileSync(join(tls, 'key.pem')), cert: readFileSync(join(tls, 'cert.pem')) }, (req, res) => {
-      requests.push(req.url ?? '');
-      res.end('{}');
-    });
-    await withServer(server, async (port) => {
+    await withServer(untrustedTlsServer(requests), async (port) => {
       await expectUnreachable({ endpoint: `https://127.0.0.1:${port}` }, /DEPTH_ZERO_SELF_SIGNED_CERT/);
     });
     // Nothing of the request was sent: the handshake failed first.
@@ -86,9 +93,7 @@ describe('before the answer: the client gets a Bedrock error, the record names t
 
   it('an operation that acts (StartAsyncInvoke) moves on to another deployment when the request never went out', async () => {
     // Such operations are tried again only when Bedrock surely did not act: a failed handshake is such a case.
-    const tls = join(__dirname, '..', 'fixtures', 'tls');
-    const server = createHttpsServer({ key: readFileSync(join(tls, 'key.pem')), cert: readFileSync(join(tls, 'cert.pem')) }, (_req, res) => res.end('{}'));
-    await withServer(server, async (port) => {
+    await withServer(untrustedTlsServer(), async (port) => {
       await withFaultCase(emulator, { endpoint: `https://127.0.0.1:${port}`, routerSettings: { num_retries: 1 }, failover: true }, async ({ gateway, record }) => {
         const body = JSON.stringify({ modelId: 'claude', modelInput: {}, outputDataConfig: { s3OutputDataConfig: { s3Uri: 's3://bucket/' } } });
         const response = await post(gateway, '/async-invoke', body);
