@@ -4,12 +4,11 @@
  */
 import { once } from 'node:events';
 import { connect, createServer as createTcpServer, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { EventStreamDecoder } from '../../lib/aws/eventstream';
 import { startBedrockEmulator, type BedrockEmulator, type Behaviour } from '../../lib/testing';
 import { MASTER_KEY, type RunningGateway } from '../support/gateway';
 import { until } from '../support/http2';
-import { CONVERSE, withFaultCase, type FaultCase } from './fault-gateway';
+import { CONVERSE, withFaultCase, withServer, type FaultCase } from './fault-gateway';
 
 let emulator: BedrockEmulator;
 beforeAll(async () => {
@@ -67,22 +66,20 @@ it('while Bedrock has not answered yet', async () => {
 it('while the gateway is still connecting to Bedrock', async () => {
   // A server that accepts the connection and never completes the TLS handshake.
   const sockets = new Set<Socket>();
-  const server = createTcpServer((socket) => {
-    sockets.add(socket);
-  }).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  try {
-    await withFaultCase(emulator, { endpoint: `https://127.0.0.1:${(server.address() as AddressInfo).port}` }, async (fault) => {
-      const { leave } = call(fault.gateway, 'converse');
-      await until(() => sockets.size === 1);
-      leave();
-      expect(await fault.record()).toMatchObject({ outcome: 'client-aborted' });
-      // The gateway let go at once; undici's connection attempt ends when the upstream gives up.
-      sockets.forEach((socket) => socket.destroy());
-    });
-  } finally {
-    await new Promise((resolve) => server.close(resolve));
-  }
+  await withServer(
+    createTcpServer(),
+    async (port) => {
+      await withFaultCase(emulator, { endpoint: `https://127.0.0.1:${port}` }, async (fault) => {
+        const { leave } = call(fault.gateway, 'converse');
+        await until(() => sockets.size === 1);
+        leave();
+        expect(await fault.record()).toMatchObject({ outcome: 'client-aborted' });
+        // The gateway let go at once; undici's connection attempt ends when the upstream gives up.
+        sockets.forEach((socket) => socket.destroy());
+      });
+    },
+    sockets,
+  );
 });
 
 it('while the answer’s body is still coming', async () => {

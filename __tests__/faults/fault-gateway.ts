@@ -3,6 +3,8 @@
  * usage records it makes, and the leak check around it — the process must hold nothing more once the case is over
  * and the gateway is closed than before it started (see `../support/leaks.ts`).
  */
+import { once } from 'node:events';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { EventStreamDecoder, type EventStreamFrame } from '../../lib/aws/eventstream';
 import type { RouterSettings } from '../../lib/config/types';
 import type { BedrockEmulator } from '../../lib/testing';
@@ -93,4 +95,20 @@ export function describeFrame(frame: EventStreamFrame | undefined): { type: unkn
   const headers = frame?.headers ?? {};
   if (headers[':message-type']?.value !== 'exception') return { type: headers[':event-type']?.value };
   return { type: headers[':exception-type']?.value, message: JSON.parse(Buffer.from(frame?.body ?? []).toString()).message };
+}
+
+/** Starts a server on a free port of 127.0.0.1 and stops it (and its connections) after `run`. */
+export async function withServer<S extends Server>(server: S, run: (port: number) => Promise<void>, sockets: Set<Socket> = new Set()): Promise<void> {
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    await run((server.address() as AddressInfo).port);
+  } finally {
+    sockets.forEach((socket) => socket.destroy());
+    await new Promise((resolve) => server.close(resolve));
+  }
 }

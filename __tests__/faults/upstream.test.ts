@@ -5,13 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startBedrockEmulator, type BedrockEmulator, type Behaviour } from '../../lib/testing';
 import { post } from '../support/gateway';
-import { CONVERSE, DEPLOYMENT_ID, FAILOVER_ID, decodeFrames, describeFrame, withFaultCase, type FaultSetup } from './fault-gateway';
+import { CONVERSE, DEPLOYMENT_ID, FAILOVER_ID, decodeFrames, describeFrame, withFaultCase, withServer, type FaultSetup } from './fault-gateway';
 
 let emulator: BedrockEmulator;
 beforeAll(async () => {
@@ -24,22 +24,6 @@ beforeEach(() => emulator.reset());
 async function errorOf(response: Response): Promise<{ status: number; type: string | undefined; message: string }> {
   const body = (await response.json()) as { message: string };
   return { status: response.status, type: response.headers.get('x-amzn-errortype')?.split(':')[0], message: body.message };
-}
-
-/** Starts a server on a free port of 127.0.0.1 and stops it (and its connections) after `run`. */
-async function withServer<S extends Server>(server: S, run: (port: number) => Promise<void>, sockets: Set<Socket> = new Set()): Promise<void> {
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  try {
-    await run((server.address() as AddressInfo).port);
-  } finally {
-    sockets.forEach((socket) => socket.destroy());
-    await new Promise((resolve) => server.close(resolve));
-  }
 }
 
 /**
