@@ -200,6 +200,13 @@ describe('streams that fail midway: the frames so far, then an internalServerExc
     ['a reset between frames', { cutConnection: { afterFrames: 3 } }, {}, 'StreamFailed', /other side closed/],
     ['a reset inside a frame', { cutConnection: { afterFrames: 3, midFrame: true } }, {}, 'StreamFailed', /other side closed/],
     ['a corrupt frame', { corruptFrame: { afterFrames: 3 } }, {}, 'CorruptStream', /corrupt event stream \(message-checksum\)/],
+    [
+      'a frame larger than the gateway decodes (16 MiB)',
+      { replyText: `one two ${'x'.repeat(17 * 1024 * 1024)}` },
+      {},
+      'CorruptStream',
+      /corrupt event stream \(frame-too-large\)/,
+    ],
     ['a frame cut short by a clean end', { truncateFrame: { afterFrames: 3 } }, {}, 'TruncatedStream', /ended inside a frame/],
     ['a stall past stream_timeout', { stall: { afterFrames: 3 } }, { routerSettings: { stream_timeout: 0.3 } }, 'StreamTimeout', /no event for 0.3 s/],
     ['a stall past the whole call’s timeout', { stall: { afterFrames: 3 } }, { routerSettings: { timeout: 0.5 } }, 'StreamTimeout', /took longer than its timeout/],
