@@ -3,14 +3,15 @@
  * exception frame), leaves a usage record that names the failure, and leaks nothing (see `fault-gateway.ts`).
  * One attempt per request: the failure itself is under test here, failover is in `../routing/failover.test.ts`.
  */
+import { ConverseCommand, ModelTimeoutException, ServiceUnavailableException } from '@aws-sdk/client-bedrock-runtime';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createTcpServer, type Socket } from 'node:net';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { startBedrockEmulator, type BedrockEmulator, type Behaviour } from '../../lib/testing';
-import { post } from '../support/gateway';
+import { MESSAGES } from '../support/bedrock-requests';
+import { post, sdkClient } from '../support/gateway';
 import { CONVERSE, DEPLOYMENT_ID, FAILOVER_ID, decodeFrames, describeFrame, withFaultCase, withServer, type FaultSetup } from './fault-gateway';
 
 let emulator: BedrockEmulator;
@@ -105,6 +106,26 @@ describe('before the answer: the client gets a Bedrock error, the record names t
       expect(await record()).toMatchObject({ status: 408, outcome: 'completed', errorType: 'Timeout' });
     });
     expect(emulator.requests[0]?.outcome).toBe('client-aborted');
+  });
+
+  it('the AWS SDK raises them as its own exceptions', async () => {
+    emulator.inject({ firstByteDelayMs: 60_000 });
+    await withFaultCase(emulator, { routerSettings: { timeout: 0.3 } }, async ({ gateway }) => {
+      const client = sdkClient(gateway);
+      try {
+        await expect(client.send(new ConverseCommand({ modelId: 'claude', messages: MESSAGES }))).rejects.toBeInstanceOf(ModelTimeoutException);
+      } finally {
+        client.destroy();
+      }
+    });
+    await withFaultCase(emulator, { endpoint: `http://127.0.0.1:${await closedPort()}` }, async ({ gateway }) => {
+      const client = sdkClient(gateway);
+      try {
+        await expect(client.send(new ConverseCommand({ modelId: 'claude', messages: MESSAGES }))).rejects.toBeInstanceOf(ServiceUnavailableException);
+      } finally {
+        client.destroy();
+      }
+    });
   });
 
   it('a TLS handshake that never completes is bounded by the timeout too', async () => {
