@@ -199,6 +199,12 @@ describe('streams that fail before their first event: a Bedrock error, no stream
     ['a corrupt first frame', { corruptFrame: { afterFrames: 0 } }, {}, { status: 503, type: 'ServiceUnavailableException', message: /before the first event \(corrupt\)/, errorType: 'StreamFailed' }],
     ['a first frame cut short by a clean end', { truncateFrame: { afterFrames: 0 } }, {}, { status: 503, type: 'ServiceUnavailableException', message: /before the first event \(ended\)/, errorType: 'StreamFailed' }],
     [
+      'no head within stream_timeout',
+      { firstByteDelayMs: 60_000 },
+      { routerSettings: { stream_timeout: 0.3 } },
+      { status: 503, type: 'ServiceUnavailableException', message: /sent no event within 0.3 s/, errorType: 'Timeout' },
+    ],
+    [
       'a head, then silence past stream_timeout',
       { stall: {} },
       { routerSettings: { stream_timeout: 0.3 } },

@@ -105,12 +105,31 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
     onTimeout?.();
     abort('the call took longer than its timeout');
   }, request.timeoutMs);
+  // Streams: the first event must come within stream_timeout of sending — a head that does not come is silence too.
+  let silent = false;
+  const { streamTimeoutMs } = request;
+  const firstEventTimer =
+    request.streaming && streamTimeoutMs !== undefined
+      ? setTimeout(() => {
+          silent = true;
+          abort('no first event within the stream timeout');
+        }, streamTimeoutMs)
+      : undefined;
   const settle = () => {
     clearTimeout(deadline);
+    clearTimeout(firstEventTimer);
     request.clientGone.removeEventListener('abort', onClientGone);
   };
   const timeoutError = () =>
     new GatewayError('ModelTimeoutException', `Deployment ${deployment.id} did not answer within ${request.timeoutMs / 1000} s.`);
+  const silenceFailure = (): Failure => ({
+    kind: 'failure',
+    retryable: true,
+    throttled: false,
+    unsent: !exchange.requestWritten,
+    errorType: 'Timeout',
+    error: new GatewayError('ServiceUnavailableException', `Deployment ${deployment.id} sent no event within ${(streamTimeoutMs ?? 0) / 1000} s.`),
+  });
 
   let head: Awaited<UpstreamExchange['head']>;
   try {
@@ -119,7 +138,8 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
   } catch (error) {
     settle();
     if (request.clientGone.aborted) throw new ClientGoneError('the client went away before Bedrock answered');
-    if (timedOut) return { kind: 'failure', retryable: true, throttled: false, unsent: false, errorType: 'Timeout', error: timeoutError() };
+    if (timedOut) return { kind: 'failure', retryable: true, throttled: false, unsent: !exchange.requestWritten, errorType: 'Timeout', error: timeoutError() };
+    if (silent) return silenceFailure();
     // The gateway's own failure before sending (no credentials): trying elsewhere would not change it.
     if (error instanceof GatewayError) return { kind: 'failure', retryable: false, throttled: false, unsent: true, errorType: error.type, error };
     const failure = upstreamFailure(error, deployment.id);
@@ -156,7 +176,9 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
 
   // A stream can fail inside a 200: read its first frame before committing anything to the client.
   const decoder = new EventStreamDecoder();
-  const first = await readFirstFrames(exchange, decoder, request.streamTimeoutMs);
+  const first = await readFirstFrames(exchange, decoder);
+  // The relay times the silence between frames from here.
+  clearTimeout(firstEventTimer);
   if (request.clientGone.aborted) {
     settle();
     throw new ClientGoneError('the client went away before the first event');
@@ -164,15 +186,16 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
   if (first.kind !== 'frames') {
     abort(`no first event (${first.kind})`);
     settle();
-    const reason = first.kind === 'timeout' ? `sent no event within ${(request.streamTimeoutMs ?? 0) / 1000} s` : `ended or broke its stream before the first event (${first.kind})`;
-    const timeout = timedOut || first.kind === 'timeout';
+    if (silent && !timedOut) return silenceFailure();
     return {
       kind: 'failure',
       retryable: true,
       throttled: false,
       unsent: false,
-      errorType: timeout ? 'Timeout' : 'StreamFailed',
-      error: timedOut ? timeoutError() : new GatewayError('ServiceUnavailableException', `Deployment ${deployment.id} ${reason}.`),
+      errorType: timedOut ? 'Timeout' : 'StreamFailed',
+      error: timedOut
+        ? timeoutError()
+        : new GatewayError('ServiceUnavailableException', `Deployment ${deployment.id} ended or broke its stream before the first event (${first.kind}).`),
     };
   }
   const exceptionType = first.frames[0]?.headers[':exception-type']?.value;
@@ -231,15 +254,16 @@ async function send(request: AttemptRequest, exchange: UpstreamExchange): Promis
   });
 }
 
-type FirstFrames = { kind: 'frames'; frames: EventStreamFrame[] } | { kind: 'ended' | 'corrupt' | 'timeout' | 'failed' };
+type FirstFrames = { kind: 'frames'; frames: EventStreamFrame[] } | { kind: 'ended' | 'corrupt' | 'failed' };
 
-/** Reads until at least one whole frame is decoded, then pauses and detaches from the exchange for the relay. */
-function readFirstFrames(exchange: UpstreamExchange, decoder: EventStreamDecoder, timeoutMs: number | undefined): Promise<FirstFrames> {
+/**
+ * Reads until at least one whole frame is decoded, then pauses and detaches from the exchange for the relay. A
+ * timeout aborts the exchange, which ends the read as `failed`.
+ */
+function readFirstFrames(exchange: UpstreamExchange, decoder: EventStreamDecoder): Promise<FirstFrames> {
   return new Promise((resolve) => {
     const frames: EventStreamFrame[] = [];
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => done({ kind: 'timeout' }), timeoutMs);
     const done = (result: FirstFrames) => {
-      clearTimeout(timer);
       exchange.pause();
       exchange.detach();
       resolve(result);
