@@ -4,6 +4,7 @@
  * and the gateway is closed than before it started (see `../support/leaks.ts`).
  */
 import { once } from 'node:events';
+import type { Express } from 'express';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { EventStreamDecoder, type EventStreamFrame } from '../../lib/aws/eventstream';
 import type { RouterSettings } from '../../lib/config/types';
@@ -32,6 +33,8 @@ export interface FaultSetup {
   readonly routerSettings?: RouterSettings;
   /** A second deployment of the group, on the emulator, tried once the first ({@link DEPLOYMENT_ID}) failed. */
   readonly failover?: boolean;
+  /** The host app's own middleware, before the gateway. */
+  readonly hostApp?: (app: Express) => void;
 }
 
 /** The second deployment's id. */
@@ -55,7 +58,7 @@ export async function withFaultCase(emulator: BedrockEmulator, setup: FaultSetup
       general_settings: { master_key: MASTER_KEY },
       router_settings: { num_retries: 0, ...setup.routerSettings },
       costTracker: { record: (usage) => void records.push(usage) },
-    }),
+    }, { before: setup.hostApp }),
   );
   let closing = false;
   try {

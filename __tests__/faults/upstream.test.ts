@@ -6,13 +6,17 @@
 import { ConverseCommand, ModelTimeoutException, ServiceUnavailableException } from '@aws-sdk/client-bedrock-runtime';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { Agent, request, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
+import type { Express } from 'express';
 import { startBedrockEmulator, type BedrockEmulator, type Behaviour } from '../../lib/testing';
 import { MESSAGES } from '../support/bedrock-requests';
-import { post, sdkClient } from '../support/gateway';
+import { MASTER_KEY, post, sdkClient } from '../support/gateway';
 import { CONVERSE, DEPLOYMENT_ID, FAILOVER_ID, decodeFrames, describeFrame, withFaultCase, withServer, type FaultSetup } from './fault-gateway';
+
+const HEADERS = { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' };
 
 let emulator: BedrockEmulator;
 beforeAll(async () => {
@@ -252,4 +256,40 @@ describe('streams that fail midway: the frames so far, then an internalServerExc
       expect(await record()).toMatchObject({ status: 200, outcome: 'upstream-failed', errorType, usageComplete: false });
     });
   });
+});
+
+it('faults one after another on one keep-alive connection leave no listener behind', async () => {
+  // Listeners added per request to what outlives it (here the client's connection) would pile up request by request.
+  const connections = new Set<Socket>();
+  const listeners = (socket: Socket) => Object.fromEntries(socket.eventNames().map((name) => [String(name), socket.listenerCount(name)]));
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const faults: Behaviour[] = [{ error: { type: 'ThrottlingException' } }, { corruptFrame: { afterFrames: 2 } }, { cutConnection: { afterFrames: 2 } }, { truncateFrame: { afterFrames: 1 } }];
+  const hostApp = (app: Express) =>
+    app.use((req, _res, next) => {
+      connections.add(req.socket);
+      next();
+    });
+  try {
+    await withFaultCase(emulator, { hostApp }, async ({ gateway }) => {
+      let first: Record<string, number> | undefined;
+      for (let round = 0; round < 5; round++) {
+        for (const fault of faults) {
+          emulator.inject(fault);
+          const response = await new Promise<IncomingMessage>((resolve, reject) => {
+            const outgoing = request(`${gateway.url}/model/claude/converse-stream`, { method: 'POST', agent, headers: HEADERS }, resolve);
+            outgoing.on('error', reject);
+            outgoing.end(CONVERSE);
+          });
+          response.resume();
+          await once(response, 'end');
+          const [connection] = connections;
+          first ??= listeners(connection as Socket);
+        }
+      }
+      expect(connections.size).toBe(1);
+      expect(listeners([...connections][0] as Socket)).toEqual(first);
+    });
+  } finally {
+    agent.destroy();
+  }
 });
