@@ -148,6 +148,8 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
 
   const { status, headers } = head;
   if (status >= 400) {
+    // An error answer is not a stream: only the whole-call timeout bounds its reading.
+    clearTimeout(firstEventTimer);
     const stored = await readAnswer(exchange, status, headers, MAX_STORED_ANSWER_BYTES);
     settle();
     const errorType = errorTypeOf(headers['x-amzn-errortype']) ?? `HTTP ${status}`;
