@@ -150,8 +150,8 @@ export function checkBudget(records, spentUsd) {
 
 /** Each instance came back to its baseline: open handles at most as many, RSS within the tolerance. */
 export function checkResources(instances) {
-  return instances.flatMap(({ name, baseline, after, settled }) => [
-    check(`${name}: open handles back to baseline`, settled && after.openHandles <= baseline.openHandles, `${baseline.openHandles} before, ${after.openHandles} after`),
+  return instances.flatMap(({ name, baseline, after }) => [
+    check(`${name}: open handles back to baseline`, after.openHandles <= baseline.openHandles, `${baseline.openHandles} before, ${after.openHandles} after`),
     check(
       `${name}: RSS back to baseline`,
       after.rssBytes <= baseline.rssBytes + RSS_TOLERANCE_BYTES,

@@ -25,6 +25,11 @@ export const FIXED_USAGE = { inputTokens: 10, outputTokens: 5 };
 const PRICES = { input_cost_per_token: 0.0005, output_cost_per_token: 0.001 };
 export const USD_PER_CALL = FIXED_USAGE.inputTokens * PRICES.input_cost_per_token + FIXED_USAGE.outputTokens * PRICES.output_cost_per_token;
 
+/** The instances' shutdown grace period: the traffic is over when they are stopped, so nothing should need it. */
+const GRACE_PERIOD_S = 5;
+/** How long an instance may take to exit after SIGTERM: its grace period, and time to close its pools and Redis. */
+const STOP_TIMEOUT_MS = GRACE_PERIOD_S * 1000 + 10_000;
+
 /** The model group every client calls: two deployments on the emulator, so retries can fail over. */
 export const MODEL_GROUP = 'claude';
 
@@ -79,15 +84,16 @@ export async function startGateways(emulator, redisUrl, count = 2) {
 }
 
 async function startInstance(configFile, index) {
-  const child = spawn(process.execPath, [CLI, '--config', configFile, '--host', '127.0.0.1', '--port', '0', '--log-level', 'info'], {
+  const child = spawn(process.execPath, [CLI, '--config', configFile, '--host', '127.0.0.1', '--port', '0', '--log-level', 'info', '--grace-period', String(GRACE_PERIOD_S)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   process.once('exit', () => child.kill('SIGKILL'));
   const records = [];
   /** Error log lines and anything that is not a JSON line (a crash's stack trace): each one fails the soak. */
   const errors = [];
-  /** Warning lines, counted in the summary (a gateway warns, for one, when a grace period cuts answers). */
+  /** Warning lines, shown in the summary (a gateway warns, for one, when a grace period cuts answers). */
   const warnings = [];
+  const lifecycle = [];
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text) => (stderr += text));
   const lines = createInterface({ input: child.stdout });
@@ -102,8 +108,9 @@ async function startInstance(configFile, index) {
         errors.push(line);
         return;
       }
-      if (entry.msg === 'request') records.push(entry);
-      else if (entry.level === 'error') errors.push(line);
+      if (entry.msg === 'request') return records.push(entry);
+      lifecycle.push(line);
+      if (entry.level === 'error') errors.push(line);
       else if (entry.level === 'warn') warnings.push(line);
     });
     child.once('exit', (code) => reject(new Error(`gateway ${index} exited with ${code} before listening:\n${stderr}`)));
@@ -119,19 +126,37 @@ async function startInstance(configFile, index) {
     warnings,
     stderr: () => stderr,
     exitCode: () => child.exitCode,
-    /** Resident memory (VmRSS) in bytes and open file descriptors (sockets, pipes, files) of the process now. */
+    /**
+     * Resident memory (VmRSS) in bytes, open file descriptors (sockets, pipes, files) of the process now, and what
+     * they are (`socket`, `pipe`, `anon_inode:[eventfd]`...).
+     */
     resources() {
       const rssKb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]);
-      return { rssBytes: rssKb * 1024, openHandles: readdirSync(`/proc/${child.pid}/fd`).length };
+      const kinds = readdirSync(`/proc/${child.pid}/fd`).map((fd) => {
+        try {
+          return readlinkSync(`/proc/${child.pid}/fd/${fd}`).replace(/:\[\d+\]$/, '');
+        } catch {
+          return 'closed';
+        }
+      });
+      return { rssBytes: rssKb * 1024, openHandles: kinds.length, handleKinds: kinds.sort() };
     },
     /** The process's TCP sockets as `local → remote (state)`, to tell which connections are still open. */
     sockets: () => tcpSockets(child.pid),
-    /** SIGTERM: a graceful stop, which flushes the spend table; resolves with the exit code once stdout is read. */
+    /**
+     * SIGTERM: a graceful stop, which flushes the spend table; resolves with the exit code once stdout is read, or
+     * `'hung'` (after a SIGKILL) when the process has not exited {@link STOP_TIMEOUT_MS} after the signal.
+     */
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const hung = new Promise((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS, 'hung').unref());
+      if ((await Promise.race([closed, hung])) !== 'hung') return child.exitCode;
+      child.kill('SIGKILL');
       await closed;
-      return child.exitCode;
+      return 'hung';
     },
+    /** Log lines other than `request` ones (start, stop, warnings), for the summary. */
+    lifecycle,
   };
 }
 

@@ -8,7 +8,7 @@ import Redis from 'ioredis';
 import { parseArgs } from 'node:util';
 import { startBedrockEmulator } from '../../dist/testing/index.js';
 import { OPERATIONS, tagIn } from './answers.mjs';
-import { checkAccounting, checkAnswers, checkBudget, checkInstances, checkRateLimit, checkResources, mb } from './checks.mjs';
+import { RSS_TOLERANCE_BYTES, checkAccounting, checkAnswers, checkBudget, checkInstances, checkRateLimit, checkResources, mb } from './checks.mjs';
 import { FAULT_NAMES, injectFaults } from './faults.mjs';
 import { FIXED_USAGE, startGateways } from './gateways.mjs';
 import { startRedisServer } from './redis-server.mjs';
@@ -20,8 +20,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { values: options } = parseArgs({ options: { duration: { type: 'string', default: '3m' }, json: { type: 'boolean', default: false } } });
 const durationMs = parseDuration(options.duration);
 /**
- * How long the instances get to close their connections after the traffic: the clients close theirs at once, the
- * emulator closes the idle upstream ones after 5 s (node:http's keep-alive timeout).
+ * How long the instances get to come back to their baseline after the traffic: the clients close their connections at
+ * once, the emulator closes the idle upstream ones after 5 s (node:http's keep-alive timeout), V8 collects when idle.
  */
 const SETTLE_TIMEOUT_MS = 30_000;
 /** Calls per operation and instance before the baseline is taken. */
@@ -41,7 +41,7 @@ const idle = gateways.instances.map((instance) => instance.resources());
 // The warm-up's answers report the same fixed usage as every later one (a behaviour used up by exactly its calls).
 emulator.inject({ usage: FIXED_USAGE, times: urls.length * WARM_UP_CALLS });
 const outcomes = await warmUp(urls, WARM_UP_CALLS_PER_OPERATION);
-const baselines = gateways.instances.map((instance, index) => ({ openHandles: idle[index].openHandles, rssBytes: instance.resources().rssBytes }));
+const baselines = gateways.instances.map((instance, index) => ({ ...idle[index], rssBytes: instance.resources().rssBytes }));
 
 injectFaults(emulator);
 const rpmCounters = await watchRateCounters(redis.url);
@@ -58,7 +58,7 @@ outcomes.push(...(await runTraffic(urls, trafficStartedAt + durationMs)));
 const trafficMs = Date.now() - trafficStartedAt;
 clearInterval(sampler);
 const settleStartedAt = Date.now();
-const settled = await settle(baselines);
+await settle(baselines);
 const settleMs = Date.now() - settleStartedAt;
 const after = gateways.instances.map((instance) => instance.resources());
 const openSockets = gateways.instances.map((instance) => instance.sockets());
@@ -71,11 +71,11 @@ const instances = gateways.instances.map((instance, index) => ({
   baseline: baselines[index],
   peak: peaks[index],
   after: after[index],
-  settled: settled[index],
   openSockets: openSockets[index],
   exitCode: exitCodes[index],
   errors: instance.errors,
   warnings: instance.warnings,
+  lifecycle: instance.lifecycle,
   records: instance.records.length,
 }));
 const checks = [
@@ -98,11 +98,16 @@ await redis.stop();
 process.exit(checks.every((check) => check.ok) ? 0 : 1);
 
 /**
- * Waits until each instance has at most its `reference` count of open handles; says, per instance, whether it did
- * before the timeout.
+ * Waits until each instance is back to its baseline: at most as many open handles, and RSS within
+ * {@link RSS_TOLERANCE_BYTES} (V8 gives memory back when it collects, seconds after the load is gone, not at once).
+ * Says, per instance, whether that happened before the timeout.
  */
 async function settle(references) {
-  const settledNow = () => gateways.instances.map((instance, index) => instance.resources().openHandles <= references[index].openHandles);
+  const settledNow = () =>
+    gateways.instances.map((instance, index) => {
+      const now = instance.resources();
+      return now.openHandles <= references[index].openHandles && now.rssBytes <= references[index].rssBytes + RSS_TOLERANCE_BYTES;
+    });
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   while (Date.now() < deadline && !settledNow().every(Boolean)) await new Promise((resolve) => setTimeout(resolve, 250));
   return settledNow();
@@ -147,6 +152,17 @@ async function readSpend(url) {
   }
 }
 
+/** The items of `after` not in `before` (as multisets): the kinds of handles an instance holds beyond its baseline. */
+function beyond(after, before) {
+  const left = [...before];
+  return after.filter((kind) => {
+    const index = left.indexOf(kind);
+    if (index === -1) return true;
+    left.splice(index, 1);
+    return false;
+  });
+}
+
 function summarize() {
   const count = (items, keyOf) => Object.fromEntries([...items.reduce((map, item) => map.set(keyOf(item), (map.get(keyOf(item)) ?? 0) + 1), new Map())].sort(([, a], [, b]) => b - a));
   return {
@@ -164,9 +180,13 @@ function summarize() {
     emulatorCalls: emulator.requests.length,
     emulatorOutcomes: count(emulator.requests, (request) => `${request.outcome} ${request.status ?? '-'}`),
     records: records.length,
-    instances: instances.map(({ name, baseline, peak, after: end, records: logged, warnings, openSockets: sockets }) => ({
+    instances: instances.map(({ name, baseline, peak, after: end, records: logged, warnings, openSockets: sockets, exitCode, lifecycle }) => ({
       name,
+      exitCode,
       openSockets: sockets,
+      extraHandles: beyond(end.handleKinds, baseline.handleKinds),
+      warningLines: [...new Set(warnings.map((warning) => JSON.parse(warning).msg))].slice(0, 5),
+      lastLines: lifecycle.slice(-4),
       records: logged,
       warnings: warnings.length,
       rss: { baseline: mb(baseline.rssBytes), peak: mb(peak.rssBytes), after: mb(end.rssBytes) },
@@ -186,10 +206,13 @@ function printSummary(summary) {
   line('answers', JSON.stringify(summary.outcomes));
   line('emulator', `${summary.emulatorCalls} calls: ${JSON.stringify(summary.emulatorOutcomes)}`);
   line('usage records', String(summary.records));
-  line('settled', `open handles back to baseline ${summary.settleSeconds} s after the traffic`);
+  line('settled', `back to baseline ${summary.settleSeconds} s after the traffic`);
   for (const instance of summary.instances) {
     line(instance.name, `${instance.records} records, ${instance.warnings} warnings; RSS ${instance.rss.baseline} → peak ${instance.rss.peak} → ${instance.rss.after}; handles ${instance.openHandles.baseline} → peak ${instance.openHandles.peak} → ${instance.openHandles.after}`);
-    if (instance.openSockets.length) line('', `still open: ${instance.openSockets.join(', ')}`);
+    if (instance.openSockets.length) line('', `sockets open at the end: ${instance.openSockets.join(', ')}`);
+    if (instance.extraHandles.length) line('', `handles beyond the baseline: ${instance.extraHandles.join(', ')}`);
+    for (const warning of instance.warningLines) line('', `warned: ${warning}`);
+    if (instance.exitCode !== 0) line('', `last lines: ${instance.lastLines.join(' ')}`);
 
   }
   console.log('\nchecks');
