@@ -26,6 +26,17 @@ export class GatewayError extends Error {
   }
 }
 
+/** The most characters of a client's own input (a model id, a path) an error message repeats. */
+const MAX_ECHOED_CHARACTERS = 200;
+
+/**
+ * A client's input as an error message repeats it: whole when short, else its start and a mark. The client knows what
+ * it sent; repeating kilobytes of it (up to the header limit) would only lengthen every log line and answer.
+ */
+export function echoed(input: string): string {
+  return input.length <= MAX_ECHOED_CHARACTERS ? input : `${input.slice(0, MAX_ECHOED_CHARACTERS)}… (${input.length} characters)`;
+}
+
 /** Sends `error` unless the response has started; then the response is cut, the only honest signal left. */
 export function sendGatewayError(res: ServerResponse, error: GatewayError): void {
   if (res.headersSent) {

@@ -11,7 +11,7 @@ import { authorize } from './auth/config-keys';
 import { ConfigError } from './config/load';
 import { describeSource, readConfig, type ConfigSource } from './config/source';
 import type { GatewayConfig, RouterSettings } from './config/types';
-import { GatewayError, sendGatewayError } from './errors';
+import { echoed, GatewayError, sendGatewayError } from './errors';
 import { ClientGoneError, readRequestBody, refuseDeclaredOversize } from './http/body';
 import { forwardedRequestHeaders } from './http/headers';
 import { SILENT_LOGGER } from './logging/default-logger';
@@ -217,7 +217,7 @@ export function createBedrockHandler(first: PassthroughOptions | string, options
           allow: match.allowed,
         });
       }
-      throw new GatewayError('UnknownOperationException', `No Bedrock operation at ${method} ${path}.`);
+      throw new GatewayError('UnknownOperationException', `No Bedrock operation at ${echoed(method)} ${echoed(path)}.`);
     }
     const { route } = match;
     state.route = route;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { cachedCredentials, environmentCredentials, staticCredentials } from './credentials';
 import { deploymentRegion } from './config/regions';
 import type { BedrockSettings, GatewayConfig, LitellmParams, ModelDeploymentConfig, ModelInfo } from './config/types';
-import { GatewayError } from './errors';
+import { echoed, GatewayError } from './errors';
 import type { UpstreamService } from './routes';
 import type { CredentialsProvider, Deployment } from './types';
 
@@ -110,7 +110,7 @@ export class ModelCatalog {
     const group = this.groupsByName.get(model) ?? this.groupsByDeploymentId.get(model) ?? this.groupsByBedrockId.get(model);
     if (group) return group;
     if (this.allowRawModelIds && RAW_MODEL_ID.test(model) && !model.split('/').includes('..')) return this.rawGroup(model);
-    throw new GatewayError('ValidationException', `The provided model identifier is invalid: '${model}' is not a model of this gateway.`);
+    throw new GatewayError('ValidationException', `The provided model identifier is invalid: '${echoed(model)}' is not a model of this gateway.`);
   }
 
   /**

@@ -2,7 +2,9 @@
  * Redaction is the last line of defence for what a host puts in log lines itself: a hook's annotations may hold a
  * request's headers, at any depth.
  */
+import type { GatewayConfig } from '../../lib/config/types';
 import { createJsonLogger } from '../../lib/logging/default-logger';
+import { redactedLogging } from '../../lib/reload/redaction';
 import { startBedrockEmulator, type BedrockEmulator } from '../../lib/testing';
 import { MASTER_KEY, deploymentOn, post, withGateway } from '../support/gateway';
 
@@ -46,4 +48,17 @@ it('a configured key in a hook’s annotations never reaches the log, however de
   // Redacted where it was, and what holds no secret is logged as it is.
   expect(requestLine).toContain('"shallow":"Bearer [redacted]"');
   expect(requestLine).toContain(JSON.stringify(nested(12, 'nothing to hide')));
+});
+
+it('the Redis password, given alone or inside redis_url (as written and percent-decoded), is redacted too', () => {
+  const lines: string[] = [];
+  const { logger, learn } = redactedLogging(createJsonLogger('debug', (line) => lines.push(line)));
+  learn({
+    model_list: [],
+    router_settings: { redis_password: 'separate-redis-secret', redis_url: 'redis://default:p%40ss-in-the-url@redis.internal:6379/0' },
+  } as unknown as GatewayConfig);
+  logger.warn({ echoed: 'separate-redis-secret', url: 'redis://default:p%40ss-in-the-url@redis.internal:6379/0', sent: 'AUTH p@ss-in-the-url' }, 'store');
+  const logged = lines.join('\n');
+  expect(logged).toContain('[redacted]');
+  for (const secret of ['separate-redis-secret', 'p%40ss-in-the-url', 'p@ss-in-the-url']) expect(logged).not.toContain(secret);
 });

@@ -90,6 +90,13 @@ describe.each([
     expect(emulator.requests).toHaveLength(0);
   });
 
+  it('an over-long id is repeated in the error only in part', async () => {
+    const answer = await converseWith(server(), 'm'.repeat(3000));
+    const { message } = JSON.parse(answer.body) as { message: string };
+    expect(message.length).toBeLessThan(400);
+    expect(message).toContain('(3000 characters)');
+  });
+
   it.each([
     ['/bedrock/model/claude/../../guardrail-checks/invoke'],
     ['/bedrock/model/claude/..%2F..%2Fguardrail-checks/invoke'],

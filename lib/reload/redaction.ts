@@ -41,9 +41,23 @@ function configuredSecrets(config: GatewayConfig): Array<string | undefined> {
   const secrets: Array<string | undefined> = [
     config.general_settings?.master_key,
     ...(config.keys ?? []).flatMap((key) => [key.key, key.secret_access_key]),
+    config.router_settings?.redis_password,
+    ...redisUrlPassword(config.router_settings?.redis_url),
   ];
   for (const source of [config.bedrock_settings, ...config.model_list.map((entry) => entry.litellm_params)]) {
     secrets.push(source?.aws_secret_access_key, source?.aws_session_token, (source as { api_key?: string } | undefined)?.api_key);
   }
   return secrets;
+}
+
+/** The password inside a `redis://user:password@host` URL, as written and percent-decoded (as the client sends it). */
+function redisUrlPassword(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    const { password } = new URL(url);
+    return password ? [password, decodeURIComponent(password)] : [];
+  } catch {
+    // Not a URL: no password to find in it.
+    return [];
+  }
 }
