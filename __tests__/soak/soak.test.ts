@@ -18,7 +18,7 @@ interface SoakSummary {
 
 describeWithRedis('soak (short)', () => {
   it('answers every call once and well-formed, accounts for every upstream call, holds the limits and leaks nothing', async () => {
-    const run = await runNode([SOAK, '--duration', '8s', '--json']);
+    const run = await runNode([SOAK, '--duration', '6s', '--json']);
     const json = /^soak-json (.*)$/m.exec(run.stdout)?.[1];
     if (!json) throw new Error(`the soak printed no summary (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
     const summary = JSON.parse(json) as SoakSummary;
