@@ -3,9 +3,11 @@
  * comes — against the CLI's server (node:http, as `serve()` builds it) on raw sockets, and against an Express mount
  * where the gateway itself decides (the body limit). Every refusal is Bedrock-shaped and reaches no upstream.
  */
+import createExpressApp from 'express';
 import { once } from 'node:events';
 import { connect as http2Connect } from 'node:http2';
-import { connect, type Socket } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { answerClientError } from '../../lib';
 import { startBedrockEmulator, type BedrockEmulator } from '../../lib/testing';
 import { MASTER_KEY, deploymentOn, startGateway, type RunningGateway } from '../support/gateway';
 import { http2Request } from '../support/http2';
@@ -67,6 +69,22 @@ describe('request smuggling shapes are refused by the server before the gateway 
     const answer = await rawRequest(cli.port, httpRequest('POST', CONVERSE, [...converseHeaders(), ...framing], body));
     expectRawBedrockError(answer, 400, 'ValidationException');
     expect(answer.headers['connection']).toBe('close');
+  });
+
+  it('an Express host gets the same answers with the exported clientError listener', async () => {
+    const app = createExpressApp();
+    app.use('/bedrock', express.passthrough);
+    const server = app.listen(0, '127.0.0.1');
+    server.on('clientError', answerClientError);
+    await once(server, 'listening');
+    try {
+      const twoLengths = [...converseHeaders(), `Content-Length: ${BODY.length}`, 'Content-Length: 5'];
+      const answer = await rawRequest((server.address() as AddressInfo).port, httpRequest('POST', CONVERSE, twoLengths, BODY));
+      expectRawBedrockError(answer, 400, 'ValidationException');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
