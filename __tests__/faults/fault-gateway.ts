@@ -1,7 +1,7 @@
 /**
  * One fault case: a gateway with a single deployment (on the emulator, or on any endpoint the case stands up), the
- * usage records it makes, and the leak check around it — the process must hold nothing more once the case is over
- * and the gateway is closed than before it started (see `../support/leaks.ts`).
+ * usage records it makes, and the leak check around it — once the case is over and the gateway closed, nothing
+ * created for the case may still be held (see `../support/leaks.ts`).
  */
 import { once } from 'node:events';
 import type { Express } from 'express';
@@ -10,7 +10,7 @@ import { EventStreamDecoder, type EventStreamFrame } from '../../lib/aws/eventst
 import type { RouterSettings } from '../../lib/config/types';
 import type { BedrockEmulator } from '../../lib/testing';
 import type { UsageRecord } from '../../lib/types';
-import { CLAUDE_ID } from '../support/bedrock-requests';
+import { CLAUDE_ID, MESSAGES } from '../support/bedrock-requests';
 import { MASTER_KEY, deploymentOn, startGateway, type RunningGateway } from '../support/gateway';
 import { until } from '../support/http2';
 import { closesPromptly, expectReleased, watchResources } from '../support/leaks';
@@ -18,7 +18,7 @@ import { closesPromptly, expectReleased, watchResources } from '../support/leaks
 /** The deployment's id: records and exception messages name it. */
 export const DEPLOYMENT_ID = 'only';
 
-export const CONVERSE = JSON.stringify({ messages: [{ role: 'user', content: [{ text: 'Say hello' }] }] });
+export const CONVERSE = JSON.stringify({ messages: MESSAGES });
 
 export interface FaultCase {
   readonly gateway: RunningGateway;
