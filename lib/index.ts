@@ -40,7 +40,7 @@ export type {
   RouterSettings,
 } from './config/types';
 export { GatewayError } from './errors';
-export { answerClientError } from './http/client-errors';
+export { answerClientError, answerUnmetExpectation } from './http/client-errors';
 export { MODEL_OPERATIONS } from './operations';
 export type { OperationName } from './operations';
 export { createJsonLogger } from './logging/default-logger';

@@ -7,7 +7,7 @@ import createExpressApp from 'express';
 import { once } from 'node:events';
 import { connect as http2Connect } from 'node:http2';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { answerClientError } from '../../lib';
+import { answerClientError, answerUnmetExpectation } from '../../lib';
 import { startBedrockEmulator, type BedrockEmulator } from '../../lib/testing';
 import { MASTER_KEY, deploymentOn, startGateway, type RunningGateway } from '../support/gateway';
 import { http2Request } from '../support/http2';
@@ -71,16 +71,24 @@ describe('request smuggling shapes are refused by the server before the gateway 
     expect(answer.headers['connection']).toBe('close');
   });
 
-  it('an Express host gets the same answers with the exported clientError listener', async () => {
+  it('an Expect other than 100-continue: 417, Bedrock-shaped, connection closed', async () => {
+    const answer = await rawRequest(cli.port, converse('Expect: 200-ok'));
+    expectRawBedrockError(answer, 417, 'ValidationException');
+    expect(answer.headers['connection']).toBe('close');
+  });
+
+  it('an Express host gets the same answers with the exported clientError and checkExpectation listeners', async () => {
     const app = createExpressApp();
     app.use('/bedrock', express.passthrough);
     const server = app.listen(0, '127.0.0.1');
     server.on('clientError', answerClientError);
+    server.on('checkExpectation', answerUnmetExpectation);
     await once(server, 'listening');
     try {
+      const port = (server.address() as AddressInfo).port;
       const twoLengths = [...converseHeaders(), `Content-Length: ${BODY.length}`, 'Content-Length: 5'];
-      const answer = await rawRequest((server.address() as AddressInfo).port, httpRequest('POST', CONVERSE, twoLengths, BODY));
-      expectRawBedrockError(answer, 400, 'ValidationException');
+      expectRawBedrockError(await rawRequest(port, httpRequest('POST', CONVERSE, twoLengths, BODY)), 400, 'ValidationException');
+      expectRawBedrockError(await rawRequest(port, converse('Expect: 200-ok')), 417, 'ValidationException');
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -21,7 +21,7 @@ import {
   type ServerHttp2Session,
 } from 'node:http2';
 import type { Socket } from 'node:net';
-import { answerClientError } from '../http/client-errors';
+import { answerClientError, answerUnmetExpectation } from '../http/client-errors';
 
 /** A server for both protocols (see above): plain `node:http` one for cleartext, `node:http2`'s secure one for TLS. */
 export type DualProtocolServer = Http1Server | Http2SecureServer;
@@ -54,6 +54,7 @@ export function createDualProtocolServer(listener: RequestListener, tls?: TlsCre
   Object.assign(server, HTTP1_TIMEOUTS);
   // Smuggling shapes, CR/LF in headers, heads over maxHeaderSize: refused by node:http's parser, answered like Bedrock.
   server.on('clientError', answerClientError);
+  server.on('checkExpectation', answerUnmetExpectation);
   server.on('session', closeWhenIdle);
   return server;
 }

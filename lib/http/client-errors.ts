@@ -4,8 +4,10 @@
  * that is not HTTP — answered in Bedrock's error format rather than with node's bare status line, and the connection
  * closed, as node itself does.
  */
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { writeBedrockError } from '../aws/bedrock-errors';
+import { echoed } from '../errors';
 
 /** Node's parser errors that have a status of their own; every other one is a 400. */
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
@@ -45,4 +47,15 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
     );
   }
   socket.destroy(error);
+}
+
+/**
+ * A `checkExpectation` listener for node:http servers: a request whose `Expect` is not `100-continue` (which node
+ * handles itself) gets its 417 in Bedrock's format instead of node's bare one, and the connection is closed, since
+ * the client may send the body it announced all the same.
+ */
+export function answerUnmetExpectation(req: IncomingMessage, res: ServerResponse): void {
+  writeBedrockError(res, 417, 'ValidationException', `Expect: ${echoed(String(req.headers.expect))} is not supported; only 100-continue is.`, {
+    connection: 'close',
+  });
 }
