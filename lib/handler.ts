@@ -12,7 +12,7 @@ import { ConfigError } from './config/load';
 import { describeSource, readConfig, type ConfigSource } from './config/source';
 import type { GatewayConfig, RouterSettings } from './config/types';
 import { echoed, GatewayError, sendGatewayError } from './errors';
-import { ClientGoneError, readRequestBody, refuseDeclaredOversize } from './http/body';
+import { CLIENT_CLOSED_REQUEST, ClientGoneError, readRequestBody, refuseDeclaredOversize } from './http/body';
 import { forwardedRequestHeaders } from './http/headers';
 import { SILENT_LOGGER } from './logging/default-logger';
 import { matchRoute, type RouteDefinition } from './routes';
@@ -311,7 +311,7 @@ export function createBedrockHandler(first: PassthroughOptions | string, options
       modelId: served?.modelId ?? lastAttempt?.modelId,
       region: served?.region ?? lastAttempt?.region,
       streamed: route.streams,
-      status: state.status ?? res.statusCode,
+      status: state.status ?? (state.outcome === 'client-aborted' && !res.headersSent ? CLIENT_CLOSED_REQUEST : res.statusCode),
       outcome: state.outcome,
       errorType: state.errorType,
       latencyMs,

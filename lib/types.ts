@@ -161,7 +161,7 @@ export interface UsageRecord {
   readonly modelId?: string | undefined;
   readonly region?: string | undefined;
   readonly streamed: boolean;
-  /** The status the client got. */
+  /** The status the client got; 499 when it left before any answer's head went out. */
   readonly status: number;
   /** `completed`, or how it ended otherwise. */
   readonly outcome: 'completed' | 'client-aborted' | 'upstream-failed';

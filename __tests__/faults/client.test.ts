@@ -27,9 +27,12 @@ function call(gateway: RunningGateway, operation: 'converse' | 'converse-stream'
   return { response, leave: () => abort.abort() };
 }
 
-/** What every departure must leave: a `client-aborted` record, no answered usage, the upstream call (if any) ended early. */
-async function expectAbandoned({ record }: FaultCase, upstreamCalls: number): Promise<void> {
-  expect(await record()).toMatchObject({ outcome: 'client-aborted', usageComplete: false });
+/**
+ * What every departure must leave: a `client-aborted` record (status 499 when no head had gone out to the client, else
+ * the status it got), no answered usage, the upstream call (if any) ended early.
+ */
+async function expectAbandoned({ record }: FaultCase, upstreamCalls: number, status = 499): Promise<void> {
+  expect(await record()).toMatchObject({ outcome: 'client-aborted', usageComplete: false, status });
   expect(emulator.requests).toHaveLength(upstreamCalls);
   if (upstreamCalls > 0) await until(() => emulator.requests.at(-1)?.outcome === 'client-aborted');
 }
@@ -73,7 +76,7 @@ it('while the gateway is still connecting to Bedrock', async () => {
         const { leave } = call(fault.gateway, 'converse');
         await until(() => sockets.size === 1);
         leave();
-        expect(await fault.record()).toMatchObject({ outcome: 'client-aborted' });
+        expect(await fault.record()).toMatchObject({ outcome: 'client-aborted', status: 499 });
         // The gateway let go at once; undici's connection attempt ends when the upstream gives up.
         sockets.forEach((socket) => socket.destroy());
       });
@@ -127,6 +130,6 @@ it.each(streamStages)('%s', async (_label, behaviour, framesBeforeLeaving) => {
       }
     }
     leave();
-    await expectAbandoned(fault, 1);
+    await expectAbandoned(fault, 1, framesBeforeLeaving === 0 ? 499 : 200);
   });
 });

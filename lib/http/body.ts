@@ -10,6 +10,12 @@ export class ClientGoneError extends Error {
   override readonly name = 'ClientGoneError';
 }
 
+/**
+ * The status a record gives a request whose client left before any answer's head went out: nginx's "client closed
+ * request". Node's `res.statusCode` would say 200 for an answer nobody got.
+ */
+export const CLIENT_CLOSED_REQUEST = 499;
+
 /** What body parsers leave on the request: Express's `req.body`, and the raw bytes some apps keep. */
 interface ParsedRequest extends IncomingMessage {
   body?: unknown;

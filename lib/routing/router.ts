@@ -7,7 +7,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Agent } from 'undici';
 import { cutResponse, GatewayError, sendGatewayError } from '../errors';
-import { ClientGoneError } from '../http/body';
+import { CLIENT_CLOSED_REQUEST, ClientGoneError } from '../http/body';
 import { passedResponseHeaders } from '../http/headers';
 import type { DeploymentTarget, ModelCatalog, ModelGroup } from '../models';
 import type { RouteDefinition } from '../routes';
@@ -114,7 +114,8 @@ export class Router {
       if (!(error instanceof ClientGoneError)) throw error;
       // A client that leaves before the answer's head does not undo the calls already made (Bedrock may bill them):
       // the record keeps every attempt, the abandoned one too, rather than losing them with the exception.
-      return { attempts, status: request.res.statusCode, outcome: 'client-aborted', waitingMs: waiting.ms };
+      const status = request.res.headersSent ? request.res.statusCode : CLIENT_CLOSED_REQUEST;
+      return { attempts, status, outcome: 'client-aborted', waitingMs: waiting.ms };
     }
   }
 
