@@ -13,6 +13,7 @@ import { describeSource, readConfig, type ConfigSource } from './config/source';
 import type { GatewayConfig, RouterSettings } from './config/types';
 import { echoed, GatewayError, sendGatewayError } from './errors';
 import { CLIENT_CLOSED_REQUEST, ClientGoneError, readRequestBody, refuseDeclaredOversize } from './http/body';
+import { ClientDeparture } from './http/client-departure';
 import { forwardedRequestHeaders } from './http/headers';
 import { SILENT_LOGGER } from './logging/default-logger';
 import { matchRoute, type RouteDefinition } from './routes';
@@ -198,12 +199,12 @@ export function createBedrockHandler(first: PassthroughOptions | string, options
   const prefix = mountPath?.replace(/\/+$/, '') ?? '';
 
   async function handle(req: IncomingMessage, res: ServerResponse, state: RequestState, generation: Generation): Promise<void> {
-    const clientGone = new AbortController();
+    const clientGone = new ClientDeparture();
     res.once('close', () => {
       // Not writableFinished: HTTP/2's compatibility API reports a stream the client reset as finished.
       if (!res.writableEnded) {
         state.outcome = 'client-aborted';
-        clientGone.abort(new ClientGoneError('the client went away'));
+        clientGone.leave();
       }
     });
 
@@ -281,7 +282,7 @@ export function createBedrockHandler(first: PassthroughOptions | string, options
       fallbacks: resolved.followsModel,
       forwarded: forwardedRequestHeaders(req.headers, generation.forwarding, route.requestHeaders),
       res,
-      clientGone: clientGone.signal,
+      clientGone,
     });
     if (route.operation === 'start-async-invoke' && result.served && result.plainBody && result.status === 200) {
       await generation.asyncInvokes.remember(result.plainBody, result.served);

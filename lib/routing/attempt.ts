@@ -8,6 +8,7 @@ import { EventStreamDecoder, type EventStreamFrame } from '../aws/eventstream';
 import { signRequest } from '../aws/sigv4';
 import { GatewayError } from '../errors';
 import { ClientGoneError } from '../http/body';
+import type { ClientDeparture } from '../http/client-departure';
 import type { DeploymentTarget } from '../models';
 import type { UpstreamCall } from '../targets';
 import { upstreamFailure } from '../upstream/agent';
@@ -45,7 +46,7 @@ export interface StreamAnswer {
   /** Aborts the upstream call (client gone, or a failure during the relay). */
   readonly abort: (reason: string) => void;
   /** Aborted when the client leaves: the upstream call is then aborted too, and its error is not the upstream's fault. */
-  readonly clientGone: AbortSignal;
+  readonly clientGone: ClientDeparture;
   /** Stops the attempt's timers once the answer is fully relayed. */
   readonly settle: () => void;
   /** Registers what to do if the attempt's whole-call timeout passes during the relay (before the call is aborted). */
@@ -79,7 +80,7 @@ export interface AttemptRequest {
   /** Client headers to forward (already filtered). */
   readonly forwarded: Readonly<Record<string, string>>;
   /** Aborted when the client goes away. */
-  readonly clientGone: AbortSignal;
+  readonly clientGone: ClientDeparture;
   /** The whole call, from sending to the last byte. */
   readonly timeoutMs: number;
   /** Streams: the longest silence allowed before the first frame (and, in the relay, between frames). */
@@ -98,8 +99,7 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
   // A flag and a callback rather than an AbortController: no signal and listener per request.
   let timedOut = false;
   let onTimeout: (() => void) | undefined;
-  const onClientGone = () => abort('the client went away');
-  request.clientGone.addEventListener('abort', onClientGone, { once: true });
+  const stopWatchingClient = request.clientGone.onLeave(() => abort('the client went away'));
   const deadline = setTimeout(() => {
     timedOut = true;
     onTimeout?.();
@@ -118,7 +118,7 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
   const settle = () => {
     clearTimeout(deadline);
     clearTimeout(firstEventTimer);
-    request.clientGone.removeEventListener('abort', onClientGone);
+    stopWatchingClient();
   };
   const timeoutError = () =>
     new GatewayError('ModelTimeoutException', `Deployment ${deployment.id} did not answer within ${request.timeoutMs / 1000} s.`);
@@ -137,7 +137,7 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
     head = await exchange.head;
   } catch (error) {
     settle();
-    if (request.clientGone.aborted) throw new ClientGoneError('the client went away before Bedrock answered');
+    if (request.clientGone.left) throw new ClientGoneError('the client went away before Bedrock answered');
     if (timedOut) return { kind: 'failure', retryable: true, throttled: false, unsent: !exchange.requestWritten, errorType: 'Timeout', error: timeoutError() };
     if (silent) return silenceFailure();
     // The gateway's own failure before sending (no credentials): trying elsewhere would not change it.
@@ -166,7 +166,7 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
   if (!request.streaming) {
     const read = await readAnswer(exchange, status, headers, MAX_PLAIN_ANSWER_BYTES);
     settle();
-    if (request.clientGone.aborted) throw new ClientGoneError('the client went away while Bedrock answered');
+    if (request.clientGone.left) throw new ClientGoneError('the client went away while Bedrock answered');
     if (read.outcome === 'complete') return { kind: 'plain', status, headers, body: read.answer.body };
     if (read.outcome === 'too-large') {
       const error = new GatewayError('InternalServerException', `Deployment ${deployment.id} answered with more than ${MAX_PLAIN_ANSWER_BYTES} bytes, this gateway's limit.`);
@@ -181,7 +181,7 @@ export async function attempt(request: AttemptRequest): Promise<AttemptResult> {
   const first = await readFirstFrames(exchange, decoder);
   // The relay times the silence between frames from here.
   clearTimeout(firstEventTimer);
-  if (request.clientGone.aborted) {
+  if (request.clientGone.left) {
     settle();
     throw new ClientGoneError('the client went away before the first event');
   }

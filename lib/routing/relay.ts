@@ -104,7 +104,7 @@ export function relayStream(res: ServerResponse, answer: StreamAnswer, headers: 
     };
     const onError = (error: unknown) => {
       // The client leaving aborts the upstream call before the response's 'close' reaches us: not the upstream's fault.
-      if (answer.clientGone.aborted) return clientLeft();
+      if (answer.clientGone.left) return clientLeft();
       fail('StreamFailed', String((error as Error)?.message ?? error));
     };
     const onClose = () => {

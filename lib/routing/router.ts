@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { Agent } from 'undici';
 import { cutResponse, GatewayError, sendGatewayError } from '../errors';
 import { CLIENT_CLOSED_REQUEST, ClientGoneError } from '../http/body';
+import type { ClientDeparture } from '../http/client-departure';
 import { passedResponseHeaders } from '../http/headers';
 import type { DeploymentTarget, ModelCatalog, ModelGroup } from '../models';
 import type { RouteDefinition } from '../routes';
@@ -74,7 +75,7 @@ export interface RoutedRequest {
   readonly fallbacks: boolean;
   readonly forwarded: Readonly<Record<string, string>>;
   readonly res: ServerResponse;
-  readonly clientGone: AbortSignal;
+  readonly clientGone: ClientDeparture;
 }
 
 /** How the request went, for its record. */
@@ -351,20 +352,17 @@ export class Router {
     return { attempts, status: error.status, outcome: 'completed', errorType, waitingMs: waiting.ms };
   }
 
-  private pause(ms: number, clientGone: AbortSignal): Promise<void> {
+  private pause(ms: number, clientGone: ClientDeparture): Promise<void> {
     if (ms <= 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const done = () => {
-        clearTimeout(timer);
-        clientGone.removeEventListener('abort', gone);
+      const timer = setTimeout(() => {
+        stopWatching();
         resolve();
-      };
-      const gone = () => {
+      }, ms);
+      const stopWatching = clientGone.onLeave(() => {
         clearTimeout(timer);
         reject(new ClientGoneError('the client went away between attempts'));
-      };
-      const timer = setTimeout(done, ms);
-      clientGone.addEventListener('abort', gone, { once: true });
+      });
     });
   }
 }
