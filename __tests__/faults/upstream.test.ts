@@ -187,6 +187,15 @@ describe('plain answers that fail after the head', () => {
     });
   });
 
+  it('an error answer that breaks off reaches the client as a well-formed error, not as cut JSON', async () => {
+    emulator.inject({ error: { type: 'ValidationException', message: 'x'.repeat(64 * 1024) }, cutConnection: { midBody: true } });
+    await withFaultCase(emulator, {}, async ({ gateway, record }) => {
+      const error = await errorOf(await post(gateway, '/model/claude/converse', CONVERSE));
+      expect(error).toEqual({ status: 400, type: 'ValidationException', message: expect.stringMatching(/with a body that broke off/) });
+      expect(await record()).toMatchObject({ status: 400, errorType: 'ValidationException' });
+    });
+  });
+
   it('an error answer larger than the gateway keeps (1 MiB) still reaches the client as a well-formed error', async () => {
     emulator.inject({ error: { type: 'ValidationException', message: 'x'.repeat(2 * 1024 * 1024) } });
     await withFaultCase(emulator, {}, async ({ gateway, record }) => {

@@ -58,7 +58,7 @@ export interface Behaviour {
   /**
    * Destroy the connection. Streams: after `afterFrames` whole frames (default 0), or in the middle of the next
    * frame with `midFrame`. Other operations: before anything is sent, or with `midBody` after the head and the first
-   * half of the body.
+   * half of the body (of the error answer, with `error`).
    */
   readonly cutConnection?: { readonly afterFrames?: number; readonly midFrame?: boolean; readonly midBody?: boolean };
   /** Streams only: after `afterFrames` frames (default 0), send a frame with a bad checksum and end the stream. */

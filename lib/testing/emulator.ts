@@ -283,7 +283,22 @@ export async function startBedrockEmulator(options: EmulatorOptions = {}): Promi
     if (behaviour.error) {
       const { type, message, status, retryAfterSeconds } = behaviour.error;
       const headers: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
-      return sendError(new EmulatedError(type, message ?? `Emulated ${type}`, status, headers));
+      const error = new EmulatedError(type, message ?? `Emulated ${type}`, status, headers);
+      if (!behaviour.cutConnection?.midBody) return sendError(error);
+      // The error's head and half its JSON, then a reset: an error answer that breaks off.
+      record.status = error.status ?? errorStatus(error.type, service);
+      record.outcome = 'connection-cut';
+      const errorBody = Buffer.from(JSON.stringify({ message: error.message }));
+      res.writeHead(record.status, {
+        ...error.headers,
+        'content-type': 'application/json',
+        'content-length': errorBody.length,
+        'x-amzn-errortype': `${error.type}:${ERROR_NAMESPACE}`,
+        'x-amzn-requestid': record.id,
+      });
+      res.write(errorBody.subarray(0, errorBody.length >> 1));
+      setImmediate(() => res.destroy());
+      return;
     }
     const invalid = validateRequest({ operation: call.operation, modelId: call.modelId, json }, knownModels);
     if (invalid) return sendError(invalid);
