@@ -3,6 +3,8 @@
  * connections, one Redis), and what lives in Redis.
  */
 import { Redis } from 'ioredis';
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { createRedisStore, type RedisStore } from '../../lib/state/redis-store';
 import { describeWithRedis, RedisServer } from '../support/redis-server';
 import { recordingLogger } from './recording-logger';
@@ -115,6 +117,39 @@ describeWithRedis('RedisStore', () => {
       const entries = await store.entries('spend:');
       expect(entries).toHaveLength(1200);
       expect(new Map(entries).get('spend:key-1199')).toBeCloseTo(11.99, 12);
+    });
+
+    it('a first connection slower than a command may take is waited for: the first calls count in Redis', async () => {
+      // A relay that holds the first connection 600 ms before passing it on (a busy host at start-up): ioredis's ready
+      // check times out on it, and it reconnects.
+      const sockets = new Set<Socket>();
+      let connections = 0;
+      const relay = createServer((client) => {
+        sockets.add(client);
+        client.pause();
+        const holdMs = connections++ === 0 ? 600 : 0;
+        setTimeout(() => {
+          const upstream = connect(server.port, '127.0.0.1');
+          sockets.add(upstream);
+          client.pipe(upstream).pipe(client);
+          client.resume();
+          for (const socket of [client, upstream]) socket.on('error', () => undefined).on('close', () => sockets.delete(socket));
+        }, holdMs);
+      });
+      relay.listen(0, '127.0.0.1');
+      await once(relay, 'listening');
+      try {
+        const store = createRedisStore({ url: `redis://127.0.0.1:${(relay.address() as AddressInfo).port}`, keyPrefix: 'slow-start:', logger: recordingLogger() });
+        stores.push(store);
+        expect(await store.incrementWithin('rpm', 1, 5, 60_000)).toMatchObject({ admitted: true, value: 1 });
+        expect(store.health()).toBe('ok');
+        expect(await inspector.keys('slow-start:*')).not.toHaveLength(0);
+        expect(connections).toBeGreaterThan(1);
+        await store.close();
+      } finally {
+        sockets.forEach((socket) => socket.destroy());
+        await new Promise((resolve) => relay.close(resolve));
+      }
     });
 
     it('a wrong call is the caller’s error, not an outage', async () => {

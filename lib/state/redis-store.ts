@@ -23,6 +23,12 @@ export { StoreUnavailableError } from './store-unavailable-error';
 
 const DEFAULT_KEY_PREFIX = 'bedrock-passthrough:';
 const DEFAULT_COMMAND_TIMEOUT_MS = 250;
+/**
+ * How long calls made before Redis's first connection is ready wait for it before counting in memory. A first
+ * connection takes a handshake and a ready check, which on a busy host can take longer than one command may: with only
+ * the command timeout to wait, an instance starting beside others would count its first requests alone.
+ */
+const FIRST_CONNECTION_WAIT_MS = 3000;
 /** While degraded, Redis is probed this often (and at once when the connection comes back). */
 const PROBE_INTERVAL_MS = 1000;
 /**
@@ -81,9 +87,14 @@ export class RedisStore implements Store {
     });
     // Connection errors (refused, reset, reconnects failing) degrade the store even when no call is being made, so
     // that health() tells the truth; 'ready' after a reconnect is the cue to check that Redis serves again.
-    this.redis.on('error', (error: Error) => this.monitor.failed(error));
+    this.redis.on('error', (error: Error & { code?: unknown }) => {
+      // Before the first connection is ready, only a network error is a verdict: a ready check that timed out on a
+      // busy host is retried at once, and the first calls wait for it (see firstConnectionOutcome).
+      if (this.firstConnection && typeof error.code !== 'string') return;
+      this.monitor.failed(error);
+    });
     this.redis.on('ready', () => this.monitor.probeNow());
-    this.firstConnection = firstConnectionOutcome(this.redis, commandTimeoutMs).then(() => {
+    this.firstConnection = firstConnectionOutcome(this.redis, Math.max(commandTimeoutMs, FIRST_CONNECTION_WAIT_MS)).then(() => {
       this.firstConnection = undefined;
     });
   }
@@ -235,18 +246,25 @@ export class RedisStore implements Store {
   }
 }
 
-/** Resolves once the connection is ready or has failed, or after `timeoutMs`, whichever comes first. */
+/**
+ * Resolves once the connection is ready, or Redis cannot be reached (a network error: refused, unresolvable, reset),
+ * or after `timeoutMs`, whichever comes first. A slow ready check (its INFO timing out on a busy host) is not a
+ * verdict: ioredis reconnects at once, and the first calls wait for that rather than count in memory.
+ */
 function firstConnectionOutcome(redis: ScriptedRedis, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     const settle = (): void => {
       clearTimeout(timer);
       redis.off('ready', settle);
-      redis.off('error', settle);
+      redis.off('error', onError);
       resolve();
+    };
+    const onError = (error: Error & { code?: unknown }): void => {
+      if (typeof error.code === 'string') settle();
     };
     const timer = setTimeout(settle, timeoutMs);
     timer.unref();
     redis.once('ready', settle);
-    redis.once('error', settle);
+    redis.on('error', onError);
   });
 }
