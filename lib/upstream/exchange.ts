@@ -115,7 +115,10 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
-    this.deliver({ chunk });
+    // Straight to the sink when there is one (every chunk of a stream): no event object per chunk.
+    const sink = this.sink;
+    if (!sink) this.waiting.push({ chunk });
+    else if (!sink.data(chunk)) this.paused = true;
     return !this.paused;
   }
 
